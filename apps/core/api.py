@@ -1,0 +1,98 @@
+"""The JSON API beside the pages, described by an OpenAPI document at /api/openapi.json.
+
+Every tool's endpoint takes the photo as a multipart ``image`` file or a JSON
+body ``{"image": "data:image/...;base64,..."}``; both are decoded by the shared
+intake (``request.image_intake``), so the OpenAPI schema of each endpoint
+declares that request body explicitly.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+
+from .imageio import ImageInputError
+from .ml import ModelUnavailable
+from .services import CreationNotSaved
+
+api = NinjaAPI(
+    title="emopic API",
+    version="1",
+    description="Photo-AI tools. Every endpoint that takes a photo accepts a multipart `image` file "
+    "or a JSON body with a data-URL `image`. Errors are `{error: {code, message}}`.",
+    urls_namespace="api",
+)
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+IMAGE_REQUEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {"image": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {
+                        "image": {"type": "string", "description": "data:image/jpeg|png|webp;base64,..."}
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def image_request_body(extra_properties: dict | None = None) -> dict:
+    """The OpenAPI request body of a photo endpoint, with the tool's own optional fields."""
+    if not extra_properties:
+        return IMAGE_REQUEST_BODY
+    body = {"requestBody": {"required": True, "content": {}}}
+    for media, content in IMAGE_REQUEST_BODY["requestBody"]["content"].items():
+        schema = dict(content["schema"])
+        schema["properties"] = {**schema["properties"], **extra_properties}
+        body["requestBody"]["content"][media] = {"schema": schema}
+    return body
+
+
+def error_json(request: HttpRequest, code: str, message: str, status: int) -> HttpResponse:
+    return api.create_response(request, {"error": {"code": code, "message": message}}, status=status)
+
+
+@api.exception_handler(ImageInputError)
+def _image_input_error(request: HttpRequest, exc: ImageInputError) -> HttpResponse:
+    return error_json(request, exc.code, exc.message, exc.status)
+
+
+@api.exception_handler(ModelUnavailable)
+def _model_unavailable(request: HttpRequest, exc: ModelUnavailable) -> HttpResponse:
+    return error_json(request, "model_unavailable", str(exc), 503)
+
+
+@api.exception_handler(CreationNotSaved)
+def _not_saved(request: HttpRequest, exc: CreationNotSaved) -> HttpResponse:
+    return error_json(request, "not_saved", str(exc), 503)
+
+
+def _register_routers() -> None:
+    from apps.idphoto.api import router as idphoto_router
+
+    api.add_router("/idphoto/", idphoto_router)
+
+
+_register_routers()

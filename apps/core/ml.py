@@ -1,0 +1,162 @@
+"""Model registry: every model the site uses, loaded lazily once per process.
+
+Apps register a ``ModelSpec`` from their ``AppConfig.ready()`` (cheap: no
+import of TensorFlow or mediapipe happens there). The first ``get_model()``
+call in a process loads the model under a lock, warms it up and keeps it; the
+returned ``LoadedModel`` serialises calls, since neither mediapipe's graphs nor
+Keras models are safe to call from several threads at once.
+
+Load after the fork, never at import time: TensorFlow graphs loaded before a
+pre-forking server forks can hang its workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ModelUnavailable(RuntimeError):
+    """A model's weights are missing or failed to load; the message says how to get them."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    app: str
+    description: str
+    loader: Callable[[ModelSpec], Any]
+    # Either a file under ml_models/ (trained by this repo) or an installed package.
+    path: Path | None = None
+    package: str | None = None
+    training_command: str | None = None
+    warmup: Callable[[Any], None] | None = None
+    # An optional model has a fallback engine; the site works without it.
+    optional: bool = False
+
+    @property
+    def source(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        return f"package {self.package}"
+
+    def available(self) -> bool:
+        return self.path is None or self.path.exists()
+
+    def version(self) -> str:
+        if self.path is not None:
+            if not self.path.exists():
+                return "missing"
+            digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:12]
+            return f"sha256:{digest}"
+        if self.package:
+            try:
+                return importlib.metadata.version(self.package)
+            except importlib.metadata.PackageNotFoundError:
+                return "not installed"
+        return "unknown"
+
+    def missing_message(self) -> str:
+        how = f" Train it with: {self.training_command}" if self.training_command else ""
+        return f"Model '{self.name}' has no weights at {self.path}.{how}"
+
+
+@dataclass
+class LoadedModel:
+    spec: ModelSpec
+    model: Any
+    load_seconds: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self, fn: Callable[[Any], T]) -> T:
+        """Call ``fn(model)`` with this model to itself."""
+        with self.lock:
+            return fn(self.model)
+
+    def predict(self, batch: Any) -> Any:
+        """Keras models: one forward pass (``model(x)``, cheaper than ``predict()`` for one image)."""
+        import numpy as np
+
+        with self.lock:
+            return np.asarray(self.model(batch, training=False))
+
+
+_REGISTRY: dict[str, ModelSpec] = {}
+_LOADED: dict[str, LoadedModel] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def register(spec: ModelSpec) -> None:
+    _REGISTRY[spec.name] = spec
+
+
+def registered() -> list[ModelSpec]:
+    return sorted(_REGISTRY.values(), key=lambda spec: (spec.app, spec.name))
+
+
+def get_spec(name: str) -> ModelSpec:
+    return _REGISTRY[name]
+
+
+def is_loaded(name: str) -> bool:
+    return name in _LOADED
+
+
+def get_model(name: str) -> LoadedModel:
+    loaded = _LOADED.get(name)
+    if loaded is None:
+        with _LOAD_LOCK:  # double-checked: exactly one load per process
+            loaded = _LOADED.get(name)
+            if loaded is None:
+                loaded = _LOADED[name] = _load(_REGISTRY[name])
+    return loaded
+
+
+def _load(spec: ModelSpec) -> LoadedModel:
+    if not spec.available():
+        raise ModelUnavailable(spec.missing_message())
+    started = time.perf_counter()
+    try:
+        model = spec.loader(spec)
+        if spec.warmup is not None:
+            spec.warmup(model)
+    except ModelUnavailable:
+        raise
+    except Exception as exc:  # a corrupt file, an incompatible package: name it, keep the site up
+        logger.exception("Loading model %s failed", spec.name)
+        raise ModelUnavailable(f"Model '{spec.name}' failed to load from {spec.source}: {exc}") from exc
+    seconds = time.perf_counter() - started
+    logger.info("Loaded model %s from %s in %.2fs", spec.name, spec.source, seconds)
+    return LoadedModel(spec=spec, model=model, load_seconds=seconds)
+
+
+def forget_loaded() -> None:
+    """Drop loaded models (tests that swap weights files use this)."""
+    with _LOAD_LOCK:
+        _LOADED.clear()
+
+
+def load_keras(spec: ModelSpec) -> Any:
+    import keras  # deferred: importing TensorFlow costs seconds
+
+    return keras.saving.load_model(spec.path, compile=False)
+
+
+def mediapipe_module_path(relative: str) -> Path:
+    """Path of a .tflite model inside the installed mediapipe wheel."""
+    import importlib.util
+
+    found = importlib.util.find_spec("mediapipe")
+    if found is None or found.origin is None:
+        raise ModelUnavailable("mediapipe is not installed")
+    return Path(found.origin).parent / relative

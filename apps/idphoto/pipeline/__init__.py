@@ -1,0 +1,1 @@
+"""idphoto's image pipeline: pure functions on numpy arrays, no Django."""

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.core.imageio import ImageInputError
+from apps.core.ml import ModelUnavailable
+from apps.core.services import CreationNotSaved, session_owner
+
+from .forms import BackgroundForm
+from .models import IdPhoto
+from .pipeline.sizes import DPI, ID_SIZES
+from .services import idphoto_choose_background, idphoto_generate, render_size
+
+
+def _own_photo(request: HttpRequest, token: str) -> IdPhoto:
+    # Someone else's creation is answered exactly like a missing one.
+    return get_object_or_404(IdPhoto, token=token, owner_session=request.session.session_key or "-")
+
+
+def size_links(photo: IdPhoto) -> list[dict]:
+    return [
+        {
+            "key": size.key,
+            "label": size.label,
+            "width_mm": size.width_mm,
+            "height_mm": size.height_mm,
+            "width_px": size.width_px,
+            "height_px": size.height_px,
+            "dpi": DPI,
+            "url": reverse("idphoto:size", args=[photo.token, size.key]),
+            "sheet_url": reverse("idphoto:sheet", args=[photo.token, size.key]),
+        }
+        for size in ID_SIZES.values()
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "idphoto/new.html")
+    try:
+        photo = idphoto_generate(image=request.image_intake.get(), owner=session_owner(request))
+    except ImageInputError as error:
+        return render(request, "idphoto/new.html", {"error": error.message}, status=error.status)
+    except (ModelUnavailable, CreationNotSaved) as error:
+        return render(request, "idphoto/new.html", {"error": str(error)}, status=503)
+    return redirect(photo)
+
+
+@require_GET
+def result(request: HttpRequest, token: str) -> HttpResponse:
+    photo = _own_photo(request, token)
+    return render(request, "idphoto/result.html", {"photo": photo, "sizes": size_links(photo)})
+
+
+@require_POST
+def choose_background(request: HttpRequest, token: str) -> HttpResponse:
+    photo = _own_photo(request, token)
+    form = BackgroundForm(request.POST)
+    if not form.is_valid():
+        context = {"photo": photo, "sizes": size_links(photo), "error": form.errors["colour"][0]}
+        return render(request, "idphoto/result.html", context, status=422)
+    idphoto_choose_background(photo=photo, hex_colour=form.cleaned_data["colour"])
+    return redirect(photo)
+
+
+@require_GET
+def download_size(request: HttpRequest, token: str, size_key: str, sheet: bool = False) -> HttpResponse:
+    # Capability URL: the unguessable token is the permission, as for the media files,
+    # so API clients without a session can fetch their sizes too.
+    photo = get_object_or_404(IdPhoto, token=token)
+    size = ID_SIZES.get(size_key)
+    if size is None:
+        raise Http404("Unknown size")
+    body = render_size(photo=photo, size=size, sheet=sheet)
+    response = HttpResponse(body, content_type="image/jpeg")
+    kind = "print-sheet-4x6in" if sheet else "id"
+    response["Content-Disposition"] = f'attachment; filename="emopic-{kind}-{size.key}.jpg"'
+    response["Cache-Control"] = "private, no-store"
+    return response

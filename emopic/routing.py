@@ -1,0 +1,5 @@
+"""WebSocket routes. Tools with live features (composition) add theirs here."""
+
+from __future__ import annotations
+
+websocket_urlpatterns: list = []

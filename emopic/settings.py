@@ -1,0 +1,157 @@
+"""Settings for emopic: one file, configured from the environment.
+
+The embedded default needs no services: SQLite, media on the local disk and the
+in-memory channel layer. Environment variables switch each piece to its
+production counterpart (see docs/DEPLOY.md once it exists).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envbool(name: str, default: str) -> bool:
+    value = os.getenv(name, default)
+    if value not in ("", "True", "False"):
+        raise ImproperlyConfigured(f"Unexpected value {name}={value}, use 'True' or 'False'")
+    return value == "True"
+
+
+def envint(name: str, default: str) -> int:
+    value = os.getenv(name, default)
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={value} is not an integer") from exc
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
+
+
+DEBUG = envbool("EMOPIC_DEBUG", "True")
+SECRET_KEY = os.getenv("EMOPIC_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("EMOPIC_SECRET_KEY must be set when EMOPIC_DEBUG=False")
+    SECRET_KEY = "dev-only-not-secret-emopic"
+ALLOWED_HOSTS = envlist("EMOPIC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = envlist("EMOPIC_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "apps.core",
+    "apps.idphoto",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.core.intake.ImageIntakeMiddleware",
+]
+
+ROOT_URLCONF = "emopic.urls"
+WSGI_APPLICATION = "emopic.wsgi.application"
+ASGI_APPLICATION = "emopic.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.tools",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.getenv("EMOPIC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+    }
+}
+
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Media: local disk by default; S3-compatible object storage when a bucket is named.
+MEDIA_ROOT = Path(os.getenv("EMOPIC_MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if os.getenv("EMOPIC_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["EMOPIC_S3_BUCKET"],
+            "endpoint_url": os.getenv("EMOPIC_S3_ENDPOINT_URL") or None,
+            "region_name": os.getenv("EMOPIC_S3_REGION") or None,
+            "access_key": os.getenv("EMOPIC_S3_ACCESS_KEY") or None,
+            "secret_key": os.getenv("EMOPIC_S3_SECRET_KEY") or None,
+            "querystring_auth": envbool("EMOPIC_S3_SIGNED_URLS", "True"),
+            "file_overwrite": False,
+        },
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Image intake limits. A base64 data URL is 4/3 the size of its image, and the
+# whole request body must fit under Django's own memory cap.
+EMOPIC_MAX_IMAGE_BYTES = envint("EMOPIC_MAX_IMAGE_BYTES", str(15 * 1024 * 1024))
+EMOPIC_MAX_IMAGE_PIXELS = envint("EMOPIC_MAX_IMAGE_PIXELS", str(40_000_000))
+EMOPIC_MIN_IMAGE_SIDE = envint("EMOPIC_MIN_IMAGE_SIDE", "64")
+DATA_UPLOAD_MAX_MEMORY_SIZE = EMOPIC_MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = EMOPIC_MAX_IMAGE_BYTES + 64 * 1024
+
+ML_MODELS_DIR = Path(os.getenv("EMOPIC_ML_MODELS_DIR", str(BASE_DIR / "ml_models")))
+EMOPIC_WARMUP_MODELS = envbool("EMOPIC_WARMUP_MODELS", "False")
+
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"apps": {"handlers": ["console"], "level": os.getenv("EMOPIC_LOG_LEVEL", "INFO")}},
+}

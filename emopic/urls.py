@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.core.api import api
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("idphoto/", include("apps.idphoto.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG or not settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
+    # Media are served by Django only for the local-disk default; behind a real
+    # deployment the object store or the front web server serves them.
+    from django.views.static import serve
+
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
