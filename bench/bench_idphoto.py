@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -62,7 +61,7 @@ def bench_stages(repeats: int) -> dict[float, dict[str, list[float]]]:
             with timer.stage("decode"):
                 decoded = decode_image_bytes(jpeg, intake_limits()).rgb
             photo = matte_photo(decoded, timer)
-            candidates, _ = background_candidates(decoded, photo, timer)
+            candidates = background_candidates(decoded, photo, timer).candidates
             with timer.stage("encode"):
                 out = composite(photo.matte.foreground, photo.matte.alpha, candidates[0].rgb)
                 encode_jpeg(out)
@@ -178,8 +177,10 @@ def main() -> None:
     if args.skip_source:
         return
     source = bench_source(args.repeats)
-    ours_1mp = percentile(stages[1.0]["faces"], 50) + percentile(stages[1.0]["segmentation"], 50) + percentile(
-        stages[1.0]["matting"], 50
+    ours_1mp = (
+        percentile(stages[1.0]["faces"], 50)
+        + percentile(stages[1.0]["segmentation"], 50)
+        + percentile(stages[1.0]["matting"], 50)
     )
     theirs = percentile(source["resnet34_matting_512"], 50)
     ours_bg = percentile(stages[1.0]["colour_analysis"], 50)

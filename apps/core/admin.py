@@ -10,7 +10,9 @@ from django.utils.html import format_html
 
 from .models import Creation, ReviewStatus
 
-THUMB = '<img src="{}" alt="{}" style="height:96px;max-width:140px;object-fit:contain;background:#eee;border-radius:4px">'
+THUMB = (
+    '<img src="{}" alt="{}" style="height:96px;max-width:140px;object-fit:contain;background:#eee;border-radius:4px">'
+)
 
 
 class CreationAdmin(admin.ModelAdmin):

@@ -48,9 +48,7 @@ IMAGE_REQUEST_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["image"],
-                    "properties": {
-                        "image": {"type": "string", "description": "data:image/jpeg|png|webp;base64,..."}
-                    },
+                    "properties": {"image": {"type": "string", "description": "data:image/jpeg|png|webp;base64,..."}},
                 }
             },
         },

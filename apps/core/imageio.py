@@ -85,9 +85,7 @@ def decode_image_bytes(data: bytes, limits: Limits, source: str = "upload") -> D
         )
     fmt = sniff_format(data)
     if fmt is None:
-        raise ImageInputError(
-            "unsupported_format", "This is not a JPEG, PNG or WebP image.", 415
-        )
+        raise ImageInputError("unsupported_format", "This is not a JPEG, PNG or WebP image.", 415)
     with warnings.catch_warnings():
         # Pillow warns, then raises, on decompression bombs; we check the size ourselves first.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -117,7 +115,9 @@ def decode_image_bytes(data: bytes, limits: Limits, source: str = "upload") -> D
         try:
             image.load()
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            raise ImageInputError("corrupt", "The image could not be read; the file looks truncated or damaged.") from exc
+            raise ImageInputError(
+                "corrupt", "The image could not be read; the file looks truncated or damaged."
+            ) from exc
     try:
         rgb = _to_rgb(ImageOps.exif_transpose(image))
     except (OSError, ValueError) as exc:
@@ -129,9 +129,7 @@ def decode_data_url(text: str, limits: Limits) -> DecodedImage:
     text = text.strip()
     match = _DATA_URL.match(text)
     if match is None:
-        raise ImageInputError(
-            "bad_data_url", "Expected a data URL starting with data:image/png, jpeg or webp;base64,"
-        )
+        raise ImageInputError("bad_data_url", "Expected a data URL starting with data:image/png, jpeg or webp;base64,")
     payload = text[match.end() :]
     if len(payload) > limits.max_bytes * 4 // 3 + 4:
         raise ImageInputError("too_large", f"The image is over the {limits.max_bytes / 1e6:.0f} MB limit.", 413)
@@ -177,7 +175,7 @@ def encode_jpeg(rgb: RGBImage, quality: int = 92, dpi: int | None = None) -> byt
 def encode_png(pixels: npt.NDArray[np.uint8], dpi: int | None = None) -> bytes:
     """PNG bytes of an RGB or RGBA array, no metadata but the optional DPI."""
     out = io.BytesIO()
-    kwargs: dict = {"compress_level": 3}
+    kwargs: dict = {"compress_level": 1}  # level 1: a third of the time of the default, files 5% larger
     if dpi:
         kwargs["dpi"] = (dpi, dpi)
     Image.fromarray(pixels).save(out, "PNG", **kwargs)

@@ -82,7 +82,7 @@ class ImageIntake:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ImageInputError("bad_json", "The request body is not valid JSON.") from exc
         if not isinstance(body, dict):
-            raise ImageInputError("bad_json", "The JSON body must be an object such as {\"image\": \"data:...\"}.")
+            raise ImageInputError("bad_json", 'The JSON body must be an object such as {"image": "data:..."}.')
         return body
 
 

@@ -8,6 +8,7 @@ first use inside the registry's loaders.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ BACKGROUND_REGRESSOR = "idphoto.background_regressor"
 MAX_FACES = 4  # enough to tell "several people" apart from one
 
 
-def background_regressor_path():
+def background_regressor_path() -> Path:
     return settings.ML_MODELS_DIR / "idphoto" / "background.keras"
 
 
@@ -48,9 +49,8 @@ def _warm_solution(solution: Any) -> None:
 
 
 def _warm_regressor(model: Any) -> None:
-    from .background_regressor import INPUT_SIZE
-
-    model(np.zeros((1, INPUT_SIZE, INPUT_SIZE, 3), np.float32), training=False)
+    _, height, width, channels = model.input_shape  # whatever --input-size it was trained at
+    model(np.zeros((1, height, width, channels), np.float32), training=False)
 
 
 def register_models() -> None:
@@ -110,4 +110,4 @@ def segment_person(rgb: RGBImage) -> Matte:
 
 
 def background_regressor_available() -> bool:
-    return background_regressor_path().exists()
+    return registry.get_spec(BACKGROUND_REGRESSOR).available()

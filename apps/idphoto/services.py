@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,17 +11,18 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from apps.core.imageio import DecodedImage, ImageInputError, RGBImage, decode_image_bytes, encode_jpeg, encode_png
-from apps.core.intake import intake_limits
+from apps.core.imageio import DecodedImage, ImageInputError, RGBImage, encode_jpeg, encode_png
+from apps.core.ml import ModelUnavailable
 from apps.core.services import replace_file, save_creation
 
 from . import ml
 from .models import BackgroundChoice, IdPhoto
-from .pipeline.colour import BackgroundCandidate, analyse_personal_colour, recommend_backgrounds
+from .pipeline.colour import BackgroundCandidate, FaceNotMeasurable, analyse_personal_colour, recommend_backgrounds
 from .pipeline.faces import FaceGeometry, face_geometry, scale_geometry
 from .pipeline.matting import MatteResult, composite, cutout_rgba, refine_matte, resize_rgb, working_size
 from .pipeline.sizes import DPI, ID_SIZES, IdSize, print_sheet, render_id_photo
 
+logger = logging.getLogger(__name__)
 MIN_FACE_HEIGHT_PX = 80  # below this, the head would be blown up past its detail in an ID size
 ENGINE_MATTING = "mediapipe-selfie-segmentation + closed-form matting (pymatting) + guided upsampling"
 ENGINE_PERSONAL_COLOUR = "personal-colour analysis (CIELAB, four seasons)"
@@ -103,17 +105,33 @@ def segment_around_face(small: RGBImage, geometry: FaceGeometry) -> np.ndarray:
     return mask
 
 
-def background_candidates(rgb: RGBImage, photo: PhotoMatte, timer: Timer) -> tuple[list[BackgroundCandidate], dict]:
-    with timer.stage("colour_analysis"):
-        profile = analyse_personal_colour(rgb, photo.matte.alpha, photo.landmarks)
-        candidates = recommend_backgrounds(profile)
-    if ml.background_regressor_available():
-        from .background_regressor import regressor_candidate
+@dataclass(frozen=True)
+class Recommendation:
+    candidates: list[BackgroundCandidate]  # best first
+    profile: dict
+    engine: str
 
+
+def background_candidates(rgb: RGBImage, photo: PhotoMatte, timer: Timer) -> Recommendation:
+    with timer.stage("colour_analysis"):
+        try:
+            profile = analyse_personal_colour(rgb, photo.matte.alpha, photo.landmarks)
+        except FaceNotMeasurable as exc:
+            raise PhotoRejected("face_unreadable", f"{exc} Try a photo with even light on the face.") from exc
+        candidates = recommend_backgrounds(profile)
+    if not ml.background_regressor_available():
+        return Recommendation(candidates, profile.to_dict(), ENGINE_PERSONAL_COLOUR)
+    from .background_regressor import regressor_candidate
+
+    try:
         with timer.stage("background_regressor"):
             predicted = regressor_candidate(rgb, photo.matte.alpha, profile)
-        candidates = [predicted, *[c for c in candidates if c.hex != predicted.hex]]
-    return candidates, profile.to_dict()
+    except ModelUnavailable:
+        # The regressor is optional: a broken weights file must not take the tool down.
+        logger.exception("Background regressor unavailable; using the personal-colour engine")
+        return Recommendation(candidates, profile.to_dict(), ENGINE_PERSONAL_COLOUR)
+    others = [c for c in candidates if c.hex != predicted.hex]
+    return Recommendation([predicted, *others], profile.to_dict(), ENGINE_REGRESSOR)
 
 
 def idphoto_generate(*, image: DecodedImage, owner: str) -> IdPhoto:
@@ -121,7 +139,8 @@ def idphoto_generate(*, image: DecodedImage, owner: str) -> IdPhoto:
     started = time.perf_counter()
     rgb = image.rgb
     photo = matte_photo(rgb, timer)
-    candidates, profile = background_candidates(rgb, photo, timer)
+    recommendation = background_candidates(rgb, photo, timer)
+    candidates = recommendation.candidates
     chosen = candidates[0]
     with timer.stage("encode"):
         result = composite(photo.matte.foreground, photo.matte.alpha, chosen.rgb)
@@ -136,17 +155,12 @@ def idphoto_generate(*, image: DecodedImage, owner: str) -> IdPhoto:
         palette=chosen.palette,
         reason=chosen.reason,
         candidates=[c.to_dict() for c in candidates],
-        profile=profile,
+        profile=recommendation.profile,
         geometry=photo.geometry.to_dict(),
         params={"input_format": image.format, "input_source": image.source, "width": image.width,
                 "height": image.height},
     )  # fmt: skip
-    creation.set_engines(
-        {
-            "matting": ENGINE_MATTING,
-            "background": ENGINE_REGRESSOR if ml.background_regressor_available() else ENGINE_PERSONAL_COLOUR,
-        }
-    )
+    creation.set_engines({"matting": ENGINE_MATTING, "background": recommendation.engine})
     timer.ms["total"] = round((time.perf_counter() - started) * 1000, 1)
     creation.timings_ms = timer.ms
     with timer.stage("store"):
@@ -164,7 +178,7 @@ def parse_hex(value: str) -> tuple[int, int, int]:
 def idphoto_choose_background(*, photo: IdPhoto, hex_colour: str) -> IdPhoto:
     """Re-render the result on another colour and keep the choice as a preference label."""
     rgb_colour = parse_hex(hex_colour)
-    hex_colour = hex_colour.lower()
+    hex_colour = hex_colour.strip().lower()
     ranks = [c["hex"] for c in photo.candidates]
     if hex_colour in ranks:
         rank = ranks.index(hex_colour)
@@ -204,8 +218,3 @@ def render_size(*, photo: IdPhoto, size: IdSize, sheet: bool = False) -> bytes:
 
 def size_choices() -> list[IdSize]:
     return list(ID_SIZES.values())
-
-
-def decode_stored_input(photo: IdPhoto) -> RGBImage:
-    with photo.input_image.open("rb") as handle:
-        return decode_image_bytes(handle.read(), intake_limits()).rgb

@@ -29,7 +29,7 @@ from apps.core.imageio import Matte, RGBImage
 
 Trimap = npt.NDArray[np.float64]  # HxW: 0 background, 1 person, 0.5 unknown
 
-WORKING_SIDE = 640
+WORKING_SIDE = 512
 UNKNOWN = 0.5
 
 
@@ -97,24 +97,51 @@ def upsample_alpha(alpha_small: Matte, rgb: RGBImage) -> Matte:
 def estimate_foreground(rgb: RGBImage, alpha: Matte) -> RGBImage:
     """Person colours without the old background mixed in, where the matte is soft.
 
-    The multi-level solver runs at the working size only around the edge;
-    opaque pixels keep their original colours.
+    Blur-fusion foreground estimation (Forte & Pitié, "Approximate fast foreground
+    colour estimation", ICIP 2021): two passes of box filters, linear in the pixel
+    count. bench/ measures it against pymatting's multi-level solver, which costs
+    about ten times as much at 1 MP for the same visual result. Opaque pixels keep
+    their original colours.
     """
-    from pymatting import estimate_foreground_ml
-
-    height, width = rgb.shape[:2]
     soft = (alpha > 0.01) & (alpha < 0.99)
     if not soft.any():
         return rgb.copy()
-    small_h, small_w = working_size(height, width, side=2 * WORKING_SIDE)
-    rgb_small = resize_rgb(rgb, small_h, small_w).astype(np.float32) / 255.0
-    alpha_small = cv2.resize(alpha, (small_w, small_h), interpolation=cv2.INTER_AREA)
-    fg_small = estimate_foreground_ml(rgb_small, alpha_small.astype(np.float32))
-    fg = cv2.resize(np.asarray(fg_small, dtype=np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    fg_u8 = np.clip(fg * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    # Colours vary slowly along an outline, so they are estimated at the working
+    # size; the full-resolution matte keeps the detail of every strand.
+    height, width = rgb.shape[:2]
+    small_h, small_w = working_size(height, width)
+    image = resize_rgb(rgb, small_h, small_w).astype(np.float32) / 255.0
+    a = cv2.resize(alpha, (small_w, small_h), interpolation=cv2.INTER_AREA)[:, :, None].astype(np.float32)
+    side = max(small_h, small_w)
+    fg, blurred_bg = _blur_fusion(image, image, image, a, radius=max(15, side // 12))
+    fg, _ = _blur_fusion(image, fg, blurred_bg, a, radius=max(3, side // 180))
+    if (small_h, small_w) != (height, width):
+        fg = cv2.resize(fg, (width, height), interpolation=cv2.INTER_LINEAR)
     out = rgb.copy()
-    out[soft] = fg_u8[soft]
+    out[soft] = np.clip(fg[soft] * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return out
+
+
+def estimate_foreground_multilevel(rgb: RGBImage, alpha: Matte) -> RGBImage:
+    """pymatting's multi-level foreground solver: the slower alternative measured in bench/."""
+    from pymatting import estimate_foreground_ml
+
+    soft = (alpha > 0.01) & (alpha < 0.99)
+    fg = estimate_foreground_ml(rgb.astype(np.float32) / 255.0, alpha.astype(np.float32))
+    out = rgb.copy()
+    out[soft] = np.clip(np.asarray(fg)[soft] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+def _blur_fusion(
+    image: np.ndarray, fg: np.ndarray, bg: np.ndarray, alpha: np.ndarray, radius: int
+) -> tuple[np.ndarray, np.ndarray]:
+    kernel = (radius, radius)
+    blurred_alpha = cv2.blur(alpha, kernel)[:, :, None]
+    blurred_fg = cv2.blur(fg * alpha, kernel) / (blurred_alpha + 1e-5)
+    blurred_bg = cv2.blur(bg * (1 - alpha), kernel) / ((1 - blurred_alpha) + 1e-5)
+    new_fg = blurred_fg + alpha * (image - alpha * blurred_fg - (1 - alpha) * blurred_bg)
+    return np.clip(new_fg, 0.0, 1.0), blurred_bg
 
 
 def refine_matte(rgb: RGBImage, coarse_small: Matte) -> MatteResult:

@@ -28,7 +28,7 @@ def disc_scene(size: int = 240, radius: int = 70) -> tuple[np.ndarray, np.ndarra
 
 
 def test_working_size_keeps_the_aspect_and_never_upscales():
-    assert working_size(1000, 2000) == (320, 640)
+    assert working_size(1000, 2000) == (256, 512)
     assert working_size(100, 50) == (100, 50)
 
 
