@@ -14,9 +14,8 @@ For example (it finds the repository from its own path, so any working directory
     python training/idphoto/train_background.py --choices export/choices.csv --epochs 20
 
 The best model (by validation L1) goes to ``ml_models/idphoto/background.keras``
-with a ``background.json`` sidecar; the site uses it from the next start. The
-site serves 224 px models only (its warm-up feeds 224 x 224), so keep
-``--input-size`` at its default for a model you mean to deploy.
+with a ``background.json`` sidecar; the site uses it from the next start, at
+whatever ``--input-size`` it was trained (224, the paper's, by default).
 """
 
 from __future__ import annotations

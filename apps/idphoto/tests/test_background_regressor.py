@@ -125,7 +125,7 @@ def test_the_model_predicts_one_rgb_colour_in_0_1(small_model):
 def served_model(settings, tmp_path):
     """A real regressor whose head always answers #336699, saved where the site looks for it."""
     settings.ML_MODELS_DIR = tmp_path / "ml_models"
-    model = build_model(INPUT_SIZE)  # the site warms the regressor up at 224 x 224
+    model = build_model(INPUT_SIZE)
     head = model.get_layer("rgb")
     target = np.array([0.2, 0.4, 0.6], np.float32)
     head.set_weights([np.zeros_like(head.get_weights()[0]), np.log(target / (1 - target))])
