@@ -22,7 +22,7 @@ install: $(STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	EMOPIC_WARMUP_MODELS=True $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Headless Chromium for the browser tests (Debian's package; needs root or sudo).
 browsers:

@@ -9,8 +9,16 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from emopic.routing import websocket_urlpatterns  # noqa: E402
+
+if settings.EMOPIC_WARMUP_MODELS:
+    # Here, not in AppConfig.ready(): only a serving process warms up (not migrate or the tests),
+    # and after any fork of a pre-forking server, since it imports this module in each worker.
+    from apps.core.ml import warm_up_in_background
+
+    warm_up_in_background()
 
 application = ProtocolTypeRouter(
     {

@@ -15,7 +15,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from .creations import (
     DATE_PRESETS,
@@ -37,7 +38,7 @@ ARROW = '<span aria-hidden="true" style="color:var(--body-quiet-color);margin:0 
 
 
 class CreationAdmin(admin.ModelAdmin):
-    list_display = ("thumbnails", "token", "review_status", "engine", "total_ms", "created_at")
+    list_display = ("thumbnails", "token", "review_status", "engine_lines", "total_ms", "created_at")
     list_display_links = ("thumbnails", "token")
     list_filter = ("review_status", "engine", "created_at")
     date_hierarchy = "created_at"
@@ -53,7 +54,8 @@ class CreationAdmin(admin.ModelAdmin):
     @admin.display(description="input → output")
     def thumbnails(self, obj: Creation) -> str:
         return format_html(
-            THUMB + ARROW + THUMB, obj.input_image.url, "input", obj.output_image.url, "output"
+            '<span style="white-space:nowrap">' + THUMB + ARROW + THUMB + "</span>",
+            obj.input_image.url, "input", obj.output_image.url, "output",
         ) if obj.input_image and obj.output_image else "—"  # fmt: skip
 
     @admin.display(description="input → output")
@@ -62,6 +64,18 @@ class CreationAdmin(admin.ModelAdmin):
             return "—"
         big = THUMB.replace("height:96px;max-width:140px", "height:320px;max-width:45%")
         return format_html(big + ARROW + big, obj.input_image.url, "input", obj.output_image.url, "output")
+
+    @admin.display(description="engine", ordering="engine")
+    def engine_lines(self, obj: Creation) -> str:
+        # One line per stage, wide enough to read; the plain ``engine`` string wraps into a narrow tall column.
+        if not isinstance(obj.engines, dict) or not obj.engines:
+            return obj.engine or "—"
+        lines = format_html_join(
+            mark_safe("<br>"),
+            '<span style="color:var(--body-quiet-color)">{}:</span> {}',
+            sorted(obj.engines.items()),
+        )
+        return format_html('<div style="min-width:16em;font-size:0.75rem;line-height:1.4">{}</div>', lines)
 
     @admin.display(description="ms")
     def total_ms(self, obj: Creation) -> str:

@@ -160,3 +160,19 @@ def mediapipe_module_path(relative: str) -> Path:
     if found is None or found.origin is None:
         raise ModelUnavailable("mediapipe is not installed")
     return Path(found.origin).parent / relative
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Load every available model in a daemon thread, so the first visitor does not pay for it."""
+
+    def warm() -> None:
+        for spec in registered():
+            if spec.available():
+                try:
+                    get_model(spec.name)
+                except ModelUnavailable:
+                    pass  # already logged; the tool answers 503 or falls back when used
+
+    thread = threading.Thread(target=warm, name="emopic-model-warmup", daemon=True)
+    thread.start()
+    return thread

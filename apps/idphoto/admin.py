@@ -17,7 +17,16 @@ class BackgroundChoiceInline(admin.TabularInline):
 
 @admin.register(IdPhoto)
 class IdPhotoAdmin(CreationAdmin):
-    list_display = ("thumbnails", "token", "swatch", "palette", "review_status", "engine", "total_ms", "created_at")
+    list_display = (
+        "thumbnails",
+        "token",
+        "swatch",
+        "palette",
+        "review_status",
+        "engine_lines",
+        "total_ms",
+        "created_at",
+    )
     list_filter = (*CreationAdmin.list_filter, "palette")
     readonly_fields = (*CreationAdmin.readonly_fields, "candidates", "profile", "geometry")
     inlines = [BackgroundChoiceInline]

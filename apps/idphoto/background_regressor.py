@@ -112,5 +112,10 @@ def regressor_candidate(rgb: RGBImage, alpha: Matte, profile: ColourProfile) -> 
     )
     # The service puts this candidate first; it has no fit score of its own, so it takes the top one.
     return BackgroundCandidate(
-        hex="#{:02x}{:02x}{:02x}".format(*colour), rgb=colour, palette=PALETTE, reason=reason, score=1.0
+        hex="#{:02x}{:02x}{:02x}".format(*colour),
+        rgb=colour,
+        palette=PALETTE,
+        reason=reason,
+        score=1.0,
+        name="learned colour",
     )

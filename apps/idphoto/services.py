@@ -20,7 +20,7 @@ from .models import BackgroundChoice, IdPhoto
 from .pipeline.colour import BackgroundCandidate, FaceNotMeasurable, analyse_personal_colour, recommend_backgrounds
 from .pipeline.faces import FaceGeometry, face_geometry, scale_geometry
 from .pipeline.matting import MatteResult, composite, cutout_rgba, refine_matte, resize_rgb, working_size
-from .pipeline.sizes import DPI, ID_SIZES, IdSize, print_sheet, render_id_photo
+from .pipeline.sizes import DPI, ID_SIZES, IdSize, find_crown, print_sheet, render_id_photo
 
 logger = logging.getLogger(__name__)
 MIN_FACE_HEIGHT_PX = 80  # below this, the head would be blown up past its detail in an ID size
@@ -158,7 +158,7 @@ def idphoto_generate(*, image: DecodedImage, owner: str) -> IdPhoto:
         profile=recommendation.profile,
         geometry=photo.geometry.to_dict(),
         params={"input_format": image.format, "input_source": image.source, "width": image.width,
-                "height": image.height},
+                "height": image.height, "head_cut": find_crown(photo.geometry, photo.matte.alpha).cut},
     )  # fmt: skip
     creation.set_engines({"matting": ENGINE_MATTING, "background": recommendation.engine})
     timer.ms["total"] = round((time.perf_counter() - started) * 1000, 1)

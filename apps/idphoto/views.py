@@ -37,6 +37,11 @@ def size_links(photo: IdPhoto) -> list[dict]:
     ]
 
 
+def _result_context(photo: IdPhoto) -> dict:
+    chosen = next((c for c in photo.candidates if c["hex"] == photo.background_hex), None)
+    return {"photo": photo, "sizes": size_links(photo), "chosen": chosen}
+
+
 @require_http_methods(["GET", "POST"])
 def new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -53,7 +58,7 @@ def new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def result(request: HttpRequest, token: str) -> HttpResponse:
     photo = _own_photo(request, token)
-    return render(request, "idphoto/result.html", {"photo": photo, "sizes": size_links(photo)})
+    return render(request, "idphoto/result.html", _result_context(photo))
 
 
 @require_POST
@@ -61,7 +66,7 @@ def choose_background(request: HttpRequest, token: str) -> HttpResponse:
     photo = _own_photo(request, token)
     form = BackgroundForm(request.POST)
     if not form.is_valid():
-        context = {"photo": photo, "sizes": size_links(photo), "error": form.errors["colour"][0]}
+        context = {**_result_context(photo), "error": form.errors["colour"][0]}
         return render(request, "idphoto/result.html", context, status=422)
     idphoto_choose_background(photo=photo, hex_colour=form.cleaned_data["colour"])
     return redirect(photo)

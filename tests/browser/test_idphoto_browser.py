@@ -36,12 +36,12 @@ def test_an_uploaded_photo_becomes_an_id_photo_and_a_swatch_changes_it(live_serv
     assert page.get_by_role("heading", name="Your emotional ID photo").is_visible()
     preview = page.locator("[data-preview]")
     first_colour = preview.evaluate("e => getComputedStyle(e).backgroundColor")
-    swatches = page.locator(".swatches .swatch")
+    swatches = page.locator(".colour-choice")
     assert swatches.count() >= 5
     swatches.nth(2).click()
     page.wait_for_load_state("load")
     assert preview.evaluate("e => getComputedStyle(e).backgroundColor") != first_colour
-    assert page.locator(".badge", has_text="matting:").is_visible()
+    assert page.locator(".engine", has_text="closed-form matting").is_visible()
     size_link = page.locator(".sizes a", has_text="Photo").first
     with page.expect_download() as download:
         size_link.click()

@@ -102,3 +102,12 @@ def test_list_models_loads_the_real_mediapipe_models(capsys):
     call_command("list_models")
     out = capsys.readouterr().out
     assert out.count("status: ok") >= 2 and "load:" in out
+
+
+def test_background_warmup_loads_every_available_model_and_skips_missing_ones(clean_registry, tmp_path):
+    calls: list[int] = []
+    ml.register(counting_spec("double", calls))
+    ml.register(ml.ModelSpec(name="absent", app="test", description="x", loader=ml.load_keras,
+                             path=tmp_path / "absent.keras", optional=True))  # fmt: skip
+    ml.warm_up_in_background().join(timeout=10)
+    assert ml.is_loaded("double") and not ml.is_loaded("absent")

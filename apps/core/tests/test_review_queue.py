@@ -258,3 +258,13 @@ def test_the_idphoto_changelist_actions_record_the_reviewer(admin_client, admin_
     chosen.refresh_from_db(), other.refresh_from_db()
     assert chosen.review_status == ReviewStatus.APPROVED and chosen.reviewed_by == admin_user
     assert other.review_status == ReviewStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_the_page_holds_thirty_and_links_the_next(admin_client):
+    photos = [make_photo(days_ago=n) for n in range(1, 32)]
+    first = admin_client.get(QUEUE + "?status=pending")
+    assert len(first.context["page"].object_list) == 30
+    assert 'href="?status=pending&amp;p=2"' in first.content.decode()
+    second = admin_client.get(QUEUE + "?status=pending&p=2")
+    assert [item.creation.pk for item in second.context["page"].object_list] == [photos[-1].pk]

@@ -229,10 +229,12 @@ class BackgroundCandidate:
     palette: str  # the season palette the colour comes from
     reason: str  # one sentence for the user, built from this person's measurements
     score: float  # 0..1, higher is better
+    name: str = ""  # a plain colour name for the user ("powder blue")
 
     def to_dict(self) -> dict:
         return {
             "hex": self.hex,
+            "name": self.name,
             "rgb": list(self.rgb),
             "palette": self.palette,
             "reason": self.reason,
@@ -784,6 +786,7 @@ def recommend_backgrounds(profile: ColourProfile, count: int = 6) -> list[Backgr
             palette=colour.palette,
             reason=_reason(profile, colour, background),
             score=round(score, 4),
+            name=colour.name,
         )
         for score, colour, background in chosen
     ]

@@ -55,30 +55,44 @@ def mm_to_px(mm: float, dpi: int = DPI) -> int:
     return round(mm / MM_PER_INCH * dpi)
 
 
-def crown_point(geometry: FaceGeometry, alpha: Matte) -> tuple[float, float]:
+# Landmark 10 (upper forehead) to chin is about 78% of crown to chin on an adult head.
+FOREHEAD_TO_HEAD = 0.78
+
+
+@dataclass(frozen=True)
+class Crown:
+    point: tuple[float, float]
+    cut: bool  # the photo cuts the top of the head off: the crown is estimated from the face
+
+
+def find_crown(geometry: FaceGeometry, alpha: Matte) -> Crown:
     """Top of the head: walk from the chin up the face's axis until the matte ends."""
     cx, cy = geometry.chin
     fx, fy = geometry.forehead
     face_len = math.hypot(fx - cx, fy - cy)
     if face_len < 1:
-        return geometry.forehead
+        return Crown(geometry.forehead, cut=False)
     ux, uy = (fx - cx) / face_len, (fy - cy) / face_len
     height, width = alpha.shape
-    crown_t = face_len
+    crown_t, cut = face_len, False
     for t in np.arange(face_len, 2.2 * face_len, 1.0):
         x, y = round(cx + ux * t), round(cy + uy * t)
         if not (0 <= x < width and 0 <= y < height):
-            break  # the head leaves the photo: best guess is where it does
+            cut = bool(alpha[min(max(y, 0), height - 1), min(max(x, 0), width - 1)] >= 0.5)
+            break
         if alpha[y, x] >= 0.5:
             crown_t = t
         elif t - crown_t > 0.08 * face_len:
             break  # a gap well above the last hair: the head ended
-    return (cx + ux * crown_t, cy + uy * crown_t)
+    if cut:
+        # The hair runs off the photo: the head is at least this tall, and usually about this tall.
+        crown_t = max(crown_t, face_len / FOREHEAD_TO_HEAD)
+    return Crown((cx + ux * crown_t, cy + uy * crown_t), cut=cut)
 
 
 def placement(geometry: FaceGeometry, alpha: Matte, size: IdSize) -> npt.NDArray[np.float64]:
     """2x3 affine matrix from cut-out pixels to the ID photo's pixels: eyes level, head to rule."""
-    crown = crown_point(geometry, alpha)
+    crown = find_crown(geometry, alpha).point
     head_px = math.dist(crown, geometry.chin)
     scale = mm_to_px(size.head_mm) / max(head_px, 1.0)
     ex, ey = geometry.eye_mid
@@ -105,6 +119,11 @@ def render_id_photo(
     # instead of leaving a band of background under a floating torso.
     fg = cv2.warpAffine(foreground, matrix, dsize, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     a = cv2.warpAffine(alpha, matrix, dsize, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # ...but nothing is continued above the photo's top edge: no smeared hair over the head.
+    inverse = cv2.invertAffineTransform(matrix)
+    xs, ys = np.meshgrid(np.arange(dsize[0], dtype=np.float32), np.arange(dsize[1], dtype=np.float32))
+    source_y = inverse[1, 0] * xs + inverse[1, 1] * ys + inverse[1, 2]
+    a = np.where(source_y < 0, 0.0, a).astype(np.float32)
     return composite(fg, np.clip(a, 0.0, 1.0), background)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from apps.idphoto.pipeline.faces import FaceGeometry
-from apps.idphoto.pipeline.sizes import ID_SIZES, crown_point, mm_to_px, placement, print_sheet, render_id_photo
+from apps.idphoto.pipeline.sizes import ID_SIZES, find_crown, mm_to_px, placement, print_sheet, render_id_photo
 
 
 def head_scene(roll_deg: float = 0.0) -> tuple[np.ndarray, np.ndarray, FaceGeometry]:
@@ -50,8 +50,24 @@ def test_sizes_are_the_standard_millimetres_at_300_dpi():
 
 def test_the_crown_is_where_the_matte_ends_above_the_face():
     _, alpha, geometry = head_scene()
-    x, y = crown_point(geometry, alpha)
-    assert abs(x - 300) < 1 and abs(y - 150) <= 2
+    crown = find_crown(geometry, alpha)
+    assert abs(crown.point[0] - 300) < 1 and abs(crown.point[1] - 150) <= 2
+    assert not crown.cut
+
+
+def test_a_head_cut_by_the_top_edge_is_estimated_from_the_face_and_not_smeared():
+    rgb, alpha, geometry = head_scene()
+    rgb, alpha = rgb[170:], alpha[170:]  # the photo starts at the forehead
+    shifted = FaceGeometry(
+        box=geometry.box, left_eye=(345.0, 90.0), right_eye=(255.0, 90.0), chin=(300.0, 230.0),
+        forehead=(300.0, 20.0), roll_deg=0.0,
+    )  # fmt: skip
+    crown = find_crown(shifted, alpha)
+    assert crown.cut
+    assert crown.point[1] < 0  # above the photo, where the head must have been
+    size = ID_SIZES["35x45"]
+    out = render_id_photo(rgb, alpha, shifted, size, (0, 0, 255))
+    assert tuple(out[2, size.width_px // 2]) == (0, 0, 255)  # background above the head, not replicated skin
 
 
 @pytest.mark.parametrize("key", ["35x45", "3x4"])

@@ -26,8 +26,8 @@ def test_an_upload_leads_to_the_result_page(client):
     assert response.status_code == 302 and response["Location"] == photo.get_absolute_url()
     page = client.get(response["Location"])
     html = page.content.decode()
-    assert photo.background_hex in html and photo.reason.split(":")[0] in html
-    assert html.count('class="swatch') >= 5 and 'type="color"' in html
+    assert photo.background_hex in html and photo.candidates[0]["name"] in html
+    assert html.count('class="colour-choice"') >= 5 and 'type="color"' in html
     assert "size/35x45.jpg" in html and "sheet/2x2in.jpg" in html
     assert photo.engines["background"] in html
 
