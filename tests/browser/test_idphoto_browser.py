@@ -42,7 +42,7 @@ def test_an_uploaded_photo_becomes_an_id_photo_and_a_swatch_changes_it(live_serv
     page.wait_for_load_state("load")
     assert preview.evaluate("e => getComputedStyle(e).backgroundColor") != first_colour
     assert page.locator(".engine", has_text="closed-form matting").is_visible()
-    size_link = page.locator(".sizes a", has_text="Photo").first
+    size_link = page.locator(".id-sizes a", has_text="Photo").first
     with page.expect_download() as download:
         size_link.click()
     assert download.value.suggested_filename.startswith("emopic-id-")
