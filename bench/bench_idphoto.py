@@ -111,7 +111,7 @@ def bench_matting_alternatives(repeats: int) -> None:
     against a known matte on a synthetic scene (a soft-edged disc on a textured background)."""
     import cv2
 
-    from apps.idphoto import ml
+    from apps.core.face_models import face_landmarks
     from apps.idphoto.pipeline import matting
     from apps.idphoto.pipeline.faces import face_geometry
     from apps.idphoto.services import segment_around_face
@@ -119,7 +119,7 @@ def bench_matting_alternatives(repeats: int) -> None:
     rgb = portrait(1.0)
     h, w = matting.working_size(*rgb.shape[:2])
     small = matting.resize_rgb(rgb, h, w)
-    coarse = segment_around_face(small, face_geometry(ml.detect_faces(small).landmarks[0]))
+    coarse = segment_around_face(small, face_geometry(face_landmarks(small)[0]))
     alpha = matting.refine_matte(rgb, coarse).alpha
 
     size = 512

@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
     verbose_name = "emopic"
+
+    def ready(self) -> None:
+        from . import face_models
+
+        face_models.register_models()

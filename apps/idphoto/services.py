@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from apps.core.face_models import face_landmarks
 from apps.core.imageio import DecodedImage, ImageInputError, RGBImage, encode_jpeg, encode_png
 from apps.core.ml import ModelUnavailable
 from apps.core.services import replace_file, save_creation
@@ -63,7 +64,7 @@ def matte_photo(rgb: RGBImage, timer: Timer | None = None) -> PhotoMatte:
     work_h, work_w = working_size(height, width)
     small = resize_rgb(rgb, work_h, work_w)
     with timer.stage("faces"):
-        faces = ml.detect_faces(small).landmarks
+        faces = face_landmarks(small)
     if not faces:
         raise PhotoRejected("no_face", "No face was found. Use a photo where your face is clearly visible.")
     if len(faces) > 1:

@@ -75,7 +75,7 @@ def test_a_corrupt_weights_file_is_unavailable_not_a_crash(clean_registry, tmp_p
 def test_list_models_lists_every_registered_model_without_loading(capsys):
     call_command("list_models", "--no-load")
     out = capsys.readouterr().out
-    assert "idphoto.selfie_segmentation" in out and "idphoto.face_mesh" in out
+    assert "idphoto.selfie_segmentation" in out and "core.face_mesh" in out and "core.face_detector" in out
     assert "package mediapipe" in out and "0.10.21" in out
 
 
@@ -101,7 +101,7 @@ def test_list_models_reports_a_missing_optional_model_with_its_training_command(
 def test_list_models_loads_the_real_mediapipe_models(capsys):
     call_command("list_models")
     out = capsys.readouterr().out
-    assert out.count("status: ok") >= 2 and "load:" in out
+    assert out.count("status: ok") >= 3 and "load:" in out
 
 
 def test_background_warmup_loads_every_available_model_and_skips_missing_ones(clean_registry, tmp_path):

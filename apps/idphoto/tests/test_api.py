@@ -113,3 +113,25 @@ def test_the_openapi_document_describes_both_ways_to_send_a_photo(client):
     body = schema["paths"]["/api/idphoto/"]["post"]["requestBody"]["content"]
     assert set(body) == {"multipart/form-data", "application/json"}
     assert "422" in schema["paths"]["/api/idphoto/"]["post"]["responses"]
+
+
+@pytest.mark.models
+def test_no_exif_from_the_upload_survives_in_any_stored_or_served_file(client):
+    import io
+
+    from PIL import Image as PILImage
+
+    image = PILImage.fromarray(astronaut())
+    exif = image.getexif()
+    exif[0x010F] = "SecretPhoneMaker"  # camera make
+    exif[0x8825] = {1: "N", 2: (37.0, 33.0, 0.0), 3: "E", 4: (126.0, 58.0, 0.0)}  # GPS position
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    assert b"SecretPhoneMaker" in out.getvalue()
+    body = client.post("/api/idphoto/", upload(out.getvalue())).json()
+    photo = IdPhoto.objects.get(token=body["id"])
+    served = [client.get(size["url"]).content for size in body["sizes"]]
+    stored = [field.open("rb").read() for field in (photo.input_image, photo.output_image, photo.cutout_image)]
+    for data in stored + served:
+        assert b"SecretPhoneMaker" not in data and b"Exif" not in data
+        assert not PILImage.open(io.BytesIO(data)).getexif()
