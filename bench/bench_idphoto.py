@@ -48,8 +48,9 @@ def portrait(megapixels: float) -> np.ndarray:
 def bench_stages(repeats: int) -> dict[float, dict[str, list[float]]]:
     from apps.core.imageio import decode_image_bytes, encode_jpeg, encode_png
     from apps.core.intake import intake_limits
+    from apps.core.timing import Timer
     from apps.idphoto.pipeline.matting import composite, cutout_rgba
-    from apps.idphoto.services import Timer, background_candidates, matte_photo
+    from apps.idphoto.services import background_candidates, matte_photo
 
     results: dict[float, dict[str, list[float]]] = {}
     for mp in (0.5, 1.0, 4.0):
@@ -112,13 +113,14 @@ def bench_matting_alternatives(repeats: int) -> None:
     import cv2
 
     from apps.core.face_models import face_landmarks
+    from apps.core.imaging import resize_rgb, working_size
     from apps.idphoto.pipeline import matting
     from apps.idphoto.pipeline.faces import face_geometry
     from apps.idphoto.services import segment_around_face
 
     rgb = portrait(1.0)
-    h, w = matting.working_size(*rgb.shape[:2])
-    small = matting.resize_rgb(rgb, h, w)
+    h, w = working_size(*rgb.shape[:2], matting.WORKING_SIDE)
+    small = resize_rgb(rgb, h, w)
     coarse = segment_around_face(small, face_geometry(face_landmarks(small)[0]))
     alpha = matting.refine_matte(rgb, coarse).alpha
 

@@ -9,6 +9,7 @@ from apps.core.api import api
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("idphoto/", include("apps.idphoto.urls")),
+    path("emoticon/", include("apps.emoticon.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

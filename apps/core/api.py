@@ -74,7 +74,7 @@ def error_json(request: HttpRequest, code: str, message: str, status: int) -> Ht
 
 @api.exception_handler(ImageInputError)
 def _image_input_error(request: HttpRequest, exc: ImageInputError) -> HttpResponse:
-    return error_json(request, exc.code, exc.message, exc.status)
+    return api.create_response(request, exc.to_json(), status=exc.status)
 
 
 @api.exception_handler(ModelUnavailable)
@@ -88,9 +88,11 @@ def _not_saved(request: HttpRequest, exc: CreationNotSaved) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from apps.emoticon.api import router as emoticon_router
     from apps.idphoto.api import router as idphoto_router
 
     api.add_router("/idphoto/", idphoto_router)
+    api.add_router("/emoticon/", emoticon_router)
 
 
 _register_routers()

@@ -16,7 +16,8 @@ from . import ml as registry
 from .imageio import RGBImage
 
 FACE_MESH = "core.face_mesh"
-FACE_DETECTOR = "core.face_detector"
+FACE_DETECTOR = "core.face_detector"  # short range: faces within about 2 m, selfies, close-ups
+FACE_DETECTOR_FAR = "core.face_detector_far"  # full range: small faces further away
 MAX_FACES = 4  # enough to tell "several people" apart from one
 
 Landmarks = npt.NDArray[np.float32]  # Nx2 (x, y) pixels; N = 478 with iris refinement
@@ -43,12 +44,15 @@ def _load_face_mesh(spec: registry.ModelSpec) -> Any:
     )
 
 
-def _load_face_detector(spec: registry.ModelSpec) -> Any:
-    import mediapipe as mp
+def _face_detector_loader(model_selection: int):
+    def load(spec: registry.ModelSpec) -> Any:
+        import mediapipe as mp
 
-    # The full-range model finds faces from arm's length to across a room; the score threshold
-    # is applied by the caller, so the model itself keeps every candidate above 0.3.
-    return mp.solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.3)
+        # The caller applies its own score threshold; the model keeps every candidate above 0.3.
+        return mp.solutions.face_detection.FaceDetection(model_selection=model_selection,
+                                                         min_detection_confidence=0.3)  # fmt: skip
+
+    return load
 
 
 def _warm(solution: Any) -> None:
@@ -66,16 +70,17 @@ def register_models() -> None:
             warmup=_warm,
         )
     )
-    registry.register(
-        registry.ModelSpec(
-            name=FACE_DETECTOR,
-            app="core",
-            description="Face detector, full range (MediaPipe BlazeFace)",
-            loader=_load_face_detector,
-            package="mediapipe",
-            warmup=_warm,
+    for name, selection, reach in ((FACE_DETECTOR, 0, "short range"), (FACE_DETECTOR_FAR, 1, "full range")):
+        registry.register(
+            registry.ModelSpec(
+                name=name,
+                app="core",
+                description=f"Face detector, {reach} (MediaPipe BlazeFace)",
+                loader=_face_detector_loader(selection),
+                package="mediapipe",
+                warmup=_warm,
+            )
         )
-    )
 
 
 def face_landmarks(rgb: RGBImage) -> list[Landmarks]:
@@ -88,10 +93,10 @@ def face_landmarks(rgb: RGBImage) -> list[Landmarks]:
     ]
 
 
-def face_boxes(rgb: RGBImage, min_confidence: float) -> list[FaceBox]:
+def face_boxes(rgb: RGBImage, min_confidence: float, far: bool = False) -> list[FaceBox]:
     """Faces found by the detector with at least ``min_confidence``, most confident first."""
     height, width = rgb.shape[:2]
-    result = registry.get_model(FACE_DETECTOR).run(lambda detector: detector.process(rgb))
+    result = registry.get_model(FACE_DETECTOR_FAR if far else FACE_DETECTOR).run(lambda d: d.process(rgb))
     boxes = []
     for detection in result.detections or []:
         score = float(detection.score[0])

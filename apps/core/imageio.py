@@ -36,11 +36,15 @@ _DATA_URL = re.compile(r"^data:image/(png|jpeg|jpg|webp);base64,", re.IGNORECASE
 class ImageInputError(ValueError):
     """Input that is not a usable image. ``status`` is the HTTP status it maps to."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(self, code: str, message: str, status: int = 400, details: dict | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.details = details or {}  # extra JSON fields of the error, e.g. the faces that were found
+
+    def to_json(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, **self.details}}
 
 
 @dataclass(frozen=True)

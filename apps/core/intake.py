@@ -88,7 +88,7 @@ class ImageIntake:
 
 def error_response(request: HttpRequest, error: ImageInputError) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse({"error": {"code": error.code, "message": error.message}}, status=error.status)
+        return JsonResponse(error.to_json(), status=error.status)
     return render(request, "core/input_error.html", {"error": error}, status=error.status)
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import cv2
@@ -13,14 +11,16 @@ import numpy as np
 
 from apps.core.face_models import face_landmarks
 from apps.core.imageio import DecodedImage, ImageInputError, RGBImage, encode_jpeg, encode_png
+from apps.core.imaging import resize_rgb, working_size
 from apps.core.ml import ModelUnavailable
 from apps.core.services import replace_file, save_creation
+from apps.core.timing import Timer
 
 from . import ml
 from .models import BackgroundChoice, IdPhoto
 from .pipeline.colour import BackgroundCandidate, FaceNotMeasurable, analyse_personal_colour, recommend_backgrounds
 from .pipeline.faces import FaceGeometry, face_geometry, scale_geometry
-from .pipeline.matting import MatteResult, composite, cutout_rgba, refine_matte, resize_rgb, working_size
+from .pipeline.matting import WORKING_SIDE, MatteResult, composite, cutout_rgba, refine_matte
 from .pipeline.sizes import DPI, ID_SIZES, IdSize, find_crown, print_sheet, render_id_photo
 
 logger = logging.getLogger(__name__)
@@ -44,24 +44,11 @@ class PhotoMatte:
     landmarks: np.ndarray  # Nx2 full-resolution pixels
 
 
-class Timer:
-    def __init__(self) -> None:
-        self.ms: dict[str, float] = {}
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.ms[name] = round((time.perf_counter() - started) * 1000, 1)
-
-
 def matte_photo(rgb: RGBImage, timer: Timer | None = None) -> PhotoMatte:
     """Find exactly one face and separate the person from the background."""
     timer = timer or Timer()
     height, width = rgb.shape[:2]
-    work_h, work_w = working_size(height, width)
+    work_h, work_w = working_size(height, width, WORKING_SIDE)
     small = resize_rgb(rgb, work_h, work_w)
     with timer.stage("faces"):
         faces = face_landmarks(small)

@@ -290,6 +290,9 @@
         this.showMode("camera");
       } else {
         this.say(this.idleText());
+        // A page can open on the camera tab (data-start-mode="camera"); the camera itself
+        // still waits for the Start button, so nobody is filmed by surprise.
+        if (this.root.dataset.startMode === "camera") this.showMode("camera");
       }
     }
 

@@ -60,8 +60,17 @@ EYE_PUPIL_PERCENTILE = 35  # the darkest third of the iris disk is pupil and las
 EYE_HIGHLIGHT_PERCENTILE = 90  # the brightest tenth is the catch-light
 EYE_DISK = 0.85  # of the iris radius: the rim blends into the white of the eye
 HAIR_REACH = 1.0  # hair is searched up to this many face widths around the face
-HAIR_NOT_SKIN_DE = 8.0  # hair-zone pixels this close to the skin are forehead or scalp
+HAIR_NOT_SKIN_DE = 8.0  # hair-zone pixels this close to the skin are forehead, scalp or ears
 HAIRLINE_MARGIN = 0.08  # face heights around the oval left out of the hair zone (see measure_hair)
+# Face widths of matte kept out of the hair zone: strands at the matte's edge are blended with the old
+# background, which on a dark backdrop passes for darker hair than the person has.
+HAIR_MATTE_INSET = 0.03
+# Hair is named by its lit part (see _lit_colour): coloured hair by its pixels within HAIR_BAND
+# percentile points of the HAIR_LIT_PERCENTILE of their L*, black and grey hair by those around the
+# median. The C* of the hair's main colour moves the percentile from the one to the other.
+HAIR_LIT_PERCENTILE = 80.0
+HAIR_BAND = 20.0
+HAIR_COLOURFUL_CHROMA = (6.0, 14.0)  # C*: neutral at the first, coloured at the second
 CLOTHING_BELOW_CHIN = 0.4  # face heights between the chin and where clothes are measured
 CLOTHING_DEPTH = 2.5  # ... and down to here: the chest and shoulders, not hands or laps
 CLOTHING_REACH = 1.75  # face widths either side of the face centre
@@ -339,8 +348,8 @@ def _polygon_pixels(rgb: RGBImage, landmarks: Landmarks, indices: tuple[int, ...
 
 
 def _unclipped(pixels: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    keep = (pixels.max(axis=1) < CLIPPED_HIGH) & (pixels.max(axis=1) > CLIPPED_LOW)
-    return pixels[keep]
+    brightest = pixels.max(axis=1)
+    return pixels[(brightest < CLIPPED_HIGH) & (brightest > CLIPPED_LOW)]
 
 
 def _median(lab: LabArray) -> Lab:
@@ -444,13 +453,23 @@ def _dominant(lab: LabArray, min_pixels: int) -> Lab | None:
     """The main colour of a patterned region: the median of the pixels around the Lab histogram's mode.
 
     A median of all pixels would blend a navy suit, a white shirt and a blue tie into a grey that is
-    none of them. The histogram is summed over neighbouring bins first, so a colour that straddles a
-    bin edge is not outvoted by a smaller one that happens to fall inside a single bin.
+    none of them.
     """
     if len(lab) < min_pixels:
         return None
+    centre = _histogram_mode(lab)
+    near = lab[np.linalg.norm(lab - centre, axis=1) <= DOMINANT_RADIUS]
+    return _median(near) if len(near) >= min_pixels else None
+
+
+def _histogram_mode(lab: LabArray) -> npt.NDArray[np.float64]:
+    """The mean of the pixels in the busiest cell of a coarse Lab histogram.
+
+    The histogram is summed over neighbouring bins first, so a colour that straddles a bin edge is not
+    outvoted by a smaller one that happens to fall inside a single bin.
+    """
     side = int(256 // DOMINANT_BIN) + 1
-    bins = np.clip(np.floor((lab + (0.0, 128.0, 128.0)) / DOMINANT_BIN).astype(np.int64), 0, side - 1)
+    bins = np.clip(np.floor((lab + (0.0, 128.0, 128.0)) / DOMINANT_BIN).astype(np.int32), 0, side - 1)
     keys = (bins[:, 0] * side + bins[:, 1]) * side + bins[:, 2]
     counts = np.pad(np.bincount(keys, minlength=side**3).reshape(side, side, side), 1)
     smoothed = sum(
@@ -460,18 +479,57 @@ def _dominant(lab: LabArray, min_pixels: int) -> Lab | None:
         for db in (-1, 0, 1)
     )
     mode = np.unravel_index(int(np.argmax(smoothed)), smoothed.shape)
-    neighbourhood = np.all(np.abs(bins - np.asarray(mode)) <= 1, axis=1)
-    centre = lab[neighbourhood].mean(axis=0)
-    near = lab[np.linalg.norm(lab - centre, axis=1) <= DOMINANT_RADIUS]
-    return _median(near) if len(near) >= min_pixels else None
+    neighbourhood = np.all(np.abs(bins - np.asarray(mode, np.int32)) <= 1, axis=1)
+    return lab[neighbourhood].mean(axis=0, dtype=np.float64)
+
+
+def _lit_colour(lab: LabArray, min_pixels: int) -> Lab | None:
+    """The colour a person would name for hair: its main colour as it looks where the light falls on it.
+
+    Hair is one colour seen at every depth of shadow, and the shadow is most of it: the histogram's
+    mode is the shadowed mass (copper hair beside a side-lit face has its mode at L* 15, its lit side
+    at 40..65). Shading moves a colour mostly along L*, so the main colour is taken at every lightness,
+    as the pixels whose a*, b* are within DOMINANT_RADIUS of the mode's; their lit part then stands for
+    coloured hair. Not for black or grey hair: there the lighter pixels are sheen and skin between the
+    strands, and the darker ones are no less the colour, so the middle of the whole is kept.
+    """
+    if len(lab) < min_pixels:
+        return None
+    centre = _histogram_mode(lab)
+    same = lab[np.hypot(lab[:, 1] - centre[1], lab[:, 2] - centre[2]) <= DOMINANT_RADIUS]
+    if len(same) < min_pixels:
+        return None
+    lift = _ramp(chroma_of(_lab_tuple(centre)), *HAIR_COLOURFUL_CHROMA)
+    percentile = 50.0 + (HAIR_LIT_PERCENTILE - 50.0) * lift
+    low, high = np.percentile(same[:, 0], [max(0.0, percentile - HAIR_BAND), min(100.0, percentile + HAIR_BAND)])
+    return _median(same[(same[:, 0] >= low) & (same[:, 0] <= high)])
+
+
+def _inside_matte(alpha: Matte, window: _Window, inset: int) -> np.ndarray:
+    """The window's pixels that are opaque and at least ``inset`` pixels from any that are not."""
+    if inset < 1:
+        return window.crop(alpha) > OPAQUE
+    # Eroded with a margin around the window, so a matte edge just outside it still counts.
+    height, width = alpha.shape[:2]
+    y0, x0 = max(0, window.y0 - inset), max(0, window.x0 - inset)
+    opaque = (alpha[y0 : min(height, window.y1 + inset), x0 : min(width, window.x1 + inset)] > OPAQUE).astype(np.uint8)
+    # The photo's own border is not a matte edge: cv2.erode leaves pixels there alone.
+    eroded = cv2.erode(opaque, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * inset + 1, 2 * inset + 1)))
+    return eroded[window.y0 - y0 : window.y1 - y0, window.x0 - x0 : window.x1 - x0].astype(bool)
 
 
 def _opaque_lab(
-    rgb: RGBImage, alpha: Matte, window: _Window, zone: np.ndarray, skin: Lab, not_skin_de: float
+    rgb: RGBImage,
+    alpha: Matte,
+    window: _Window,
+    zone: np.ndarray,
+    skin: Lab,
+    not_skin_de: float,
+    inset: int = 0,
 ) -> LabArray:
-    pixels = window.crop(rgb)[zone & (window.crop(alpha) > OPAQUE)]
+    pixels = window.crop(rgb)[zone & _inside_matte(alpha, window, inset)]
     # An evenly spread subset is as good as all of a large region for finding its main colour.
-    lab = rgb_to_lab(_unclipped(pixels[:: max(1, len(pixels) // MAX_REGION_SAMPLES)]))
+    lab = rgb_to_lab(_unclipped(pixels[:: max(1, -(-len(pixels) // MAX_REGION_SAMPLES))]))
     return lab[np.linalg.norm(lab - np.asarray(skin, np.float32), axis=1) > not_skin_de]
 
 
@@ -487,17 +545,18 @@ def measure_hair(rgb: RGBImage, alpha: Matte, landmarks: Landmarks, skin: Lab) -
     x0, y0, x1, y1 = _face_box(landmarks)
     face_w, top = x1 - x0, float(landmarks[FOREHEAD_TOP, 1])
     reach = HAIR_REACH * face_w
-    # Beside the face only down to the eyes: lower down are the ears, which are skin.
-    eye_line = float(np.mean([landmarks[list(RIGHT_EYE)][:, 1].mean(), landmarks[list(LEFT_EYE)][:, 1].mean()]))
-    window = _Window.around(rgb.shape, x0 - reach, top - reach, x1 + reach, eye_line)
+    # Above and beside the face down to the chin, where long hair is often lit while the crown is in
+    # shadow. Not lower: beside the neck are the shoulders, and a dark suit there outnumbers short hair.
+    # The ears are skin and fall to the skin test.
+    window = _Window.around(rgb.shape, x0 - reach, top - reach, x1 + reach, float(landmarks[CHIN, 1]))
     if window.empty:
         return None
-    _, ys = window.grid()
     # The oval's top sits below most hairlines: the band just outside it is forehead seen through
     # thin or short hair, which would pass for lighter hair than the person has.
     face = window.polygon(_expanded(landmarks[list(FACE_OVAL)], HAIRLINE_MARGIN))
-    lab = _opaque_lab(rgb, alpha, window, (ys < eye_line) & ~face, skin, HAIR_NOT_SKIN_DE)
-    return _dominant(lab, max(MIN_REGION_PIXELS, round(MIN_HAIR_FRACTION * face_w * (y1 - y0))))
+    inset = round(HAIR_MATTE_INSET * face_w)
+    lab = _opaque_lab(rgb, alpha, window, ~face, skin, HAIR_NOT_SKIN_DE, inset)
+    return _lit_colour(lab, max(MIN_REGION_PIXELS, round(MIN_HAIR_FRACTION * face_w * (y1 - y0))))
 
 
 def measure_clothing(rgb: RGBImage, alpha: Matte, landmarks: Landmarks, skin: Lab) -> Lab | None:
@@ -674,7 +733,8 @@ def hair_name(lab: Lab) -> str:
         if lightness >= 80:
             return "white"
         return "grey" if lightness >= 45 else "dark grey"
-    if chroma >= 18 and hue < 50:
+    # Copper hair measures at a hue of 52..55° in real photos; brown hair is yellower, from about 60°.
+    if chroma >= 18 and hue < 58:
         return "auburn" if lightness < 50 else "red"
     # Blonde is yellow (b* above ~20); light hair with little yellow is grey, tinted by the light.
     if lightness >= 55 and lab[2] < 16:

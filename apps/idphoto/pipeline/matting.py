@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from apps.core.imageio import Matte, RGBImage
+from apps.core.imaging import resize_rgb, working_size
 
 Trimap = npt.NDArray[np.float64]  # HxW: 0 background, 1 person, 0.5 unknown
 
@@ -38,18 +39,6 @@ class MatteResult:
     alpha: Matte  # HxW float32 in [0, 1], full resolution
     foreground: RGBImage  # HxWx3 uint8: colours with the old background removed
     method: str
-
-
-def working_size(height: int, width: int, side: int = WORKING_SIDE) -> tuple[int, int]:
-    """(height, width) scaled so the long side is at most ``side``."""
-    scale = min(1.0, side / max(height, width))
-    return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def resize_rgb(rgb: RGBImage, height: int, width: int) -> RGBImage:
-    if rgb.shape[:2] == (height, width):
-        return rgb
-    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
 
 
 def make_trimap(coarse: Matte, band_px: int) -> Trimap:
@@ -109,7 +98,7 @@ def estimate_foreground(rgb: RGBImage, alpha: Matte) -> RGBImage:
     # Colours vary slowly along an outline, so they are estimated at the working
     # size; the full-resolution matte keeps the detail of every strand.
     height, width = rgb.shape[:2]
-    small_h, small_w = working_size(height, width)
+    small_h, small_w = working_size(height, width, WORKING_SIDE)
     image = resize_rgb(rgb, small_h, small_w).astype(np.float32) / 255.0
     a = cv2.resize(alpha, (small_w, small_h), interpolation=cv2.INTER_AREA)[:, :, None].astype(np.float32)
     side = max(small_h, small_w)

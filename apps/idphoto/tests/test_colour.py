@@ -25,14 +25,24 @@ from apps.idphoto.pipeline.colour import (
     rgb_to_lab,
 )
 from apps.idphoto.pipeline.faces import FACE_OVAL
+from apps.idphoto.services import matte_photo
 from tests.images import astronaut, shared_photo
 
 OBAMA = "faces/face_recognition/examples/obama.jpg"
+# Long copper hair on a dark backdrop: side-lit, cropped at the crown (img1); under flash (img2).
+ROSE = (
+    "faces/face_recognition/examples/knn_examples/train/rose_leslie/img1.jpg",
+    "faces/face_recognition/examples/knn_examples/train/rose_leslie/img2.jpg",
+)
+ALEX = "faces/face_recognition/examples/knn_examples/test/alex_lacamoire1.jpg"  # black curls
 
 WARM_SKIN = (226, 186, 146)  # Lab about (78, 9, 26): hue 71°, yellow-leaning
 PINK_SKIN = (232, 184, 186)  # Lab about (79, 18, 6): hue 18°, pink-leaning
 BLACK_HAIR = (28, 24, 24)
 BLONDE_HAIR = (222, 190, 125)
+LIT_COPPER = (144, 95, 71)  # Lab about (45, 17, 22): copper hair where the light falls on it
+SHADOWED_COPPER = (56, 32, 20)  # Lab about (15, 10, 13): the same hair in shadow
+BLACK_HAIR_SHEEN = (95, 90, 90)  # Lab about (39, 2, 1): light on black hair, a grey with no colour of its own
 LIPS = (185, 85, 100)
 TEETH = (235, 230, 220)
 BLUE_IRIS = (70, 110, 150)
@@ -202,6 +212,43 @@ def test_a_face_cut_off_by_the_frame_still_gets_a_profile():
     assert at_the_eyes.hair_lab is None
 
 
+def grained(colour: tuple[int, int, int], shape: tuple[int, int]) -> np.ndarray:
+    """``colour`` with a deterministic grain of -2..2 per channel, so lightness percentiles fall between
+    pixels as they do in a photo rather than on one flat value."""
+    ys, xs = np.indices(shape)
+    return np.clip(np.asarray(colour) + ((ys + 2 * xs) % 5 - 2)[..., None], 0, 255).astype(np.uint8)
+
+
+def test_long_hair_is_measured_where_it_is_lit_not_in_its_shadowed_crown():
+    portrait = paint_portrait(hair=SHADOWED_COPPER)
+    rgb, alpha = portrait.rgb.copy(), portrait.alpha.copy()
+    crown = np.all(rgb == SHADOWED_COPPER, axis=2)
+    # Lit hair falls beside the face from the eyes to the chin; the crown in shadow is still most of it.
+    falls = np.zeros(alpha.shape, bool)
+    falls[150:256, 120:150] = falls[150:256, 250:280] = True
+    falls &= crown | (alpha == 0)
+    rgb[crown] = grained(SHADOWED_COPPER, alpha.shape)[crown]
+    rgb[falls], alpha[falls] = grained(LIT_COPPER, alpha.shape)[falls], 1.0
+
+    result = analyse_personal_colour(rgb, alpha, portrait.landmarks)
+
+    assert delta_e(result.hair_lab, lab(LIT_COPPER)) < 2
+
+
+def test_sheen_on_black_hair_does_not_lighten_it():
+    portrait = paint_portrait(hair=BLACK_HAIR)
+    rgb = portrait.rgb.copy()
+    hair = np.all(rgb == BLACK_HAIR, axis=2)
+    sheen = hair.copy()
+    sheen[1::3] = sheen[2::3] = False  # a third of the hair catches the light
+    rgb[hair] = grained(BLACK_HAIR, hair.shape)[hair]
+    rgb[sheen] = grained(BLACK_HAIR_SHEEN, hair.shape)[sheen]
+
+    result = analyse_personal_colour(rgb, portrait.alpha, portrait.landmarks)
+
+    assert delta_e(result.hair_lab, lab(BLACK_HAIR)) < 2
+
+
 def test_it_leaves_its_inputs_untouched_and_gives_the_same_answer_twice():
     portrait = paint_portrait()
     rgb, alpha, landmarks = portrait.rgb.copy(), portrait.alpha.copy(), portrait.landmarks.copy()
@@ -302,6 +349,7 @@ def test_measured_colours_get_plain_names_for_the_reasons():
     assert colour.hair_name(lab(BLACK_HAIR)) == "black"
     assert colour.hair_name(lab(BLONDE_HAIR)) == "blonde"
     assert colour.hair_name(lab((100, 70, 45))) == "dark brown"
+    assert colour.hair_name(lab(LIT_COPPER)) == "auburn"
     assert colour.hair_name(lab((150, 150, 150))) == "grey"
     assert colour.hair_name((63.0, 8.0, 14.0)) == "silver"  # white hair under warm light
 
@@ -541,3 +589,46 @@ def test_real_candidates_stay_clear_of_the_clothes(real_astronaut, real_obama):
         assert len(candidates) >= 5
         assert all(delta_e(background, person.clothing_lab) > 25 for background in candidate_labs(candidates))
         assert all(person.season in c.reason for c in candidates)
+
+
+def matted(rgb: np.ndarray) -> ColourProfile:
+    """The profile the site computes: the service's own face mesh and matte, not mediapipe's raw mask."""
+    photo = matte_photo(rgb)
+    return analyse_personal_colour(rgb, photo.matte.alpha, photo.landmarks)
+
+
+@pytest.fixture(scope="module", params=ROSE, ids=("side-lit", "flash"))
+def copper_haired(request) -> ColourProfile:
+    return matted(shared_photo(request.param))
+
+
+@pytest.mark.models
+def test_long_copper_hair_reads_warm_and_not_dark(copper_haired):
+    lightness, a, b = copper_haired.hair_lab
+
+    assert lightness > 25 and b > 15
+    assert 20 < colour.hue_deg(copper_haired.hair_lab) < 75
+
+
+@pytest.mark.models
+def test_the_reasons_do_not_call_copper_hair_black_or_dark(copper_haired):
+    name = colour.hair_name(copper_haired.hair_lab)
+
+    assert "black" not in name and "dark" not in name
+    assert all(f"your {name} hair keeps" in c.reason for c in recommend_backgrounds(copper_haired))
+
+
+@pytest.mark.models
+def test_black_and_greying_short_hair_still_read_dark():
+    alex, obama = matted(shared_photo(ALEX)), matted(shared_photo(OBAMA))
+
+    assert alex.hair_lab[0] < 35 and colour.hair_name(alex.hair_lab) == "black"
+    assert obama.hair_lab[0] < 45 and colour.chroma_of(obama.hair_lab) < 8  # grey-black: not lifted, not brown
+
+
+@pytest.mark.models
+def test_the_astronauts_hair_reads_light_brown_through_the_site_pipeline():
+    hair = matted(astronaut()).hair_lab
+
+    assert colour.hair_name(hair) in {"brown", "light brown"}
+    assert 70 < colour.hue_deg(hair) < 100  # golden, not red

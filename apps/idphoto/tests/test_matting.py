@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from apps.core.imaging import working_size
 from apps.idphoto.pipeline.matting import (
     UNKNOWN,
     composite,
@@ -12,7 +13,6 @@ from apps.idphoto.pipeline.matting import (
     estimate_foreground,
     make_trimap,
     refine_matte,
-    working_size,
 )
 
 

@@ -1,0 +1,1 @@
+"""emoticon's image pipeline: pure functions on numpy arrays, no Django."""

