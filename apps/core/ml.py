@@ -93,6 +93,9 @@ class LoadedModel:
 
 _REGISTRY: dict[str, ModelSpec] = {}
 _LOADED: dict[str, LoadedModel] = {}
+# A failed load is remembered per weights-file version, so a corrupt file is not re-read
+# (and its traceback re-logged) on every request; replacing the file clears it.
+_FAILED: dict[str, tuple[float | None, str]] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -118,8 +121,24 @@ def get_model(name: str) -> LoadedModel:
         with _LOAD_LOCK:  # double-checked: exactly one load per process
             loaded = _LOADED.get(name)
             if loaded is None:
-                loaded = _LOADED[name] = _load(_REGISTRY[name])
+                spec = _REGISTRY[name]
+                failed = _FAILED.get(name)
+                if failed is not None and failed[0] == _file_version(spec):
+                    raise ModelUnavailable(failed[1])
+                try:
+                    loaded = _LOADED[name] = _load(spec)
+                except ModelUnavailable as exc:
+                    _FAILED[name] = (_file_version(spec), str(exc))
+                    raise
+                _FAILED.pop(name, None)
     return loaded
+
+
+def _file_version(spec: ModelSpec) -> float | None:
+    try:
+        return spec.path.stat().st_mtime if spec.path is not None else None
+    except OSError:
+        return None
 
 
 def _load(spec: ModelSpec) -> LoadedModel:
@@ -141,14 +160,20 @@ def _load(spec: ModelSpec) -> LoadedModel:
 
 
 def forget_loaded() -> None:
-    """Drop loaded models (tests that swap weights files use this)."""
+    """Drop loaded models and remembered failures (tests that swap weights files use this)."""
     with _LOAD_LOCK:
         _LOADED.clear()
+        _FAILED.clear()
 
 
 def load_keras(spec: ModelSpec) -> Any:
+    import warnings
+
     import keras  # deferred: importing TensorFlow costs seconds
 
+    # Keras 3.10 warns on every call of a reloaded single-input functional model that the
+    # input "structure" differs (a bare tensor instead of a one-element list); it is harmless.
+    warnings.filterwarnings("ignore", message="The structure of `inputs` doesn't match", category=UserWarning)
     return keras.saving.load_model(spec.path, compile=False)
 
 

@@ -14,6 +14,7 @@ and must not happen when Django starts.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -223,8 +224,29 @@ def register_models() -> None:
         )
 
 
+def preferred(attribute: str) -> bool:
+    """Whether the trained classifier should decide ``attribute``.
+
+    Yes when its weights exist, unless its sidecar records that the measured engine did
+    better on the same held-out photos (``"default_engine": "measured"``, written by
+    training/emoticon/evaluate.py): a trained model is used only where it earns it.
+    """
+    path = model_path(attribute)
+    if not path.exists():
+        return False
+    sidecar = path.with_suffix(".json")
+    try:
+        default = (
+            json.loads(sidecar.read_text()).get("default_engine", "classifier") if sidecar.exists() else "classifier"
+        )
+    except (OSError, ValueError):
+        default = "classifier"
+    return default == "classifier"
+
+
 def classify(attribute: str, rgb: RGBImage, landmarks: npt.NDArray[np.float32]) -> tuple[str, float] | None:
-    """(label, probability) from ``attribute``'s trained classifier; None when it has no weights.
+    """(label, probability) from ``attribute``'s trained classifier; None when it has no weights
+    or its evaluation chose the measured engine (see ``preferred``).
 
     A weights file that exists but cannot be loaded raises ``ModelUnavailable``;
     the caller falls back to the measured engine and says so.
@@ -233,7 +255,7 @@ def classify(attribute: str, rgb: RGBImage, landmarks: npt.NDArray[np.float32]) 
     name = model_name(attribute)
     if name not in {spec.name for spec in registry.registered()}:
         register_models()  # the app config normally has; scripts and shells may not
-    if not registry.get_spec(name).available():
+    if not registry.get_spec(name).available() or not preferred(attribute):
         return None
     loaded = registry.get_model(name)
     size = int(loaded.model.input_shape[1])

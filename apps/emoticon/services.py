@@ -93,6 +93,8 @@ def read_attributes(rgb: RGBImage, landmarks: Landmarks) -> Attributes:
     values = measured.to_dict()
     engines = dict(values.pop("engines"))
     for attribute in ("mask", "glasses", "frame_shape"):
+        if attribute == "frame_shape" and values["glasses"] == "none":
+            break  # no frames to classify
         try:
             result = classifiers.classify(attribute, rgb, landmarks)
         except ModelUnavailable:
@@ -105,7 +107,7 @@ def read_attributes(rgb: RGBImage, landmarks: Landmarks) -> Attributes:
             values["mask"], values["mask_confidence"] = label == "mask", probability
         elif attribute == "glasses":
             values["glasses"], values["glasses_confidence"] = label, probability
-        elif values["glasses"] != "none":
+        else:
             values["frame_shape"], values["frame_confidence"] = label, probability
         engines[attribute] = classifiers.ENGINE_CLASSIFIER
     if values["glasses"] == "none":

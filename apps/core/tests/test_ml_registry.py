@@ -15,6 +15,7 @@ from apps.core import ml
 def clean_registry(monkeypatch):
     monkeypatch.setattr(ml, "_REGISTRY", {})
     monkeypatch.setattr(ml, "_LOADED", {})
+    monkeypatch.setattr(ml, "_FAILED", {})
 
 
 def counting_spec(name: str, calls: list[int], **kwargs) -> ml.ModelSpec:
@@ -111,3 +112,25 @@ def test_background_warmup_loads_every_available_model_and_skips_missing_ones(cl
                              path=tmp_path / "absent.keras", optional=True))  # fmt: skip
     ml.warm_up_in_background().join(timeout=10)
     assert ml.is_loaded("double") and not ml.is_loaded("absent")
+
+
+def test_a_failed_load_is_not_retried_until_the_file_changes(clean_registry, tmp_path):
+    import os
+
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a keras file")
+    attempts: list[int] = []
+
+    def loader(spec):
+        attempts.append(1)
+        raise ValueError("unreadable")
+
+    ml.register(ml.ModelSpec(name="broken", app="test", description="x", loader=loader, path=broken))
+    for _ in range(3):
+        with pytest.raises(ml.ModelUnavailable):
+            ml.get_model("broken")
+    assert len(attempts) == 1
+    os.utime(broken, (1, 1))  # a new file version
+    with pytest.raises(ml.ModelUnavailable):
+        ml.get_model("broken")
+    assert len(attempts) == 2
