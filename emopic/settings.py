@@ -144,8 +144,8 @@ EMOPIC_MIN_IMAGE_SIDE = envint("EMOPIC_MIN_IMAGE_SIDE", "64")
 DATA_UPLOAD_MAX_MEMORY_SIZE = EMOPIC_MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = EMOPIC_MAX_IMAGE_BYTES + 64 * 1024
 
-# The source system used 0.8 with an SSD detector; BlazeFace scores masked faces lower, and at 0.8
-# it rejected 85% of the masked faces in the face-mask data set (docs/models/emoticon.md).
+# The source system used 0.8 with an SSD detector; BlazeFace scores masked faces lower: at 0.8 it
+# found 26% of the masked faces in the face-mask data set, at 0.5 88% (docs/models/emoticon.md).
 EMOPIC_EMOTICON_MIN_FACE_CONFIDENCE = float(os.getenv("EMOPIC_EMOTICON_MIN_FACE_CONFIDENCE", "0.5"))
 
 ML_MODELS_DIR = Path(os.getenv("EMOPIC_ML_MODELS_DIR", str(BASE_DIR / "ml_models")))
