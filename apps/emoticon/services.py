@@ -15,6 +15,7 @@ from apps.core.imaging import resize_rgb, working_size
 from apps.core.ml import ModelUnavailable
 from apps.core.services import replace_file, save_creation
 from apps.core.timing import Timer
+from apps.idphoto.pipeline.colour import FaceNotMeasurable
 
 from . import classifiers, ml
 from .models import Emoticon
@@ -131,7 +132,11 @@ def emoticon_generate(*, image: DecodedImage, owner: str) -> Emoticon:
     with timer.stage("emotion"):
         emotion, emotion_engine = ml.classify_emotion(aligned_face(rgb, reading.landmarks))
     with timer.stage("attributes"):
-        attributes = read_attributes(rgb, reading.landmarks)
+        try:
+            attributes = read_attributes(rgb, reading.landmarks)
+        except FaceNotMeasurable as exc:
+            raise FaceRejected("face_unreadable", f"{exc} Try a photo with even light on the face.",
+                               [reading.box]) from exc  # fmt: skip
         shape = face_shape(reading.landmarks)
     spec = EmoticonSpec(
         emotion=emotion.label,

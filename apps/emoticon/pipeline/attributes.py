@@ -2,7 +2,7 @@
 
 The source system read each attribute with its own 128x128 CNN. This module measures them
 instead, so every decision can be explained from the photo: a mask is cloth where the lower face
-should be skin, glasses are rims (edges where a bare face has none) or dark lenses over the eyes,
+should be skin, glasses are rims (lines where a bare face has none) or dark lenses over the eyes,
 and the frame shape is the outline the rims draw around each eye. Trained classifiers replace
 single attributes once their weights exist; ``Attributes.engines`` records which engine decided what.
 
@@ -86,42 +86,47 @@ CHEEKS = (RIGHT_CHEEK, LEFT_CHEEK)
 TEXTURE_REGIONS = (FOREHEAD, *CHEEKS)
 # Down each cheek, from just under the lower lid to the mouth's level: a mask's upper edge crosses it.
 CHEEK_PROFILES = ((230, 216), (450, 436))
-EYES = ((RIGHT_EYE_CORNERS, RIGHT_EYE, RIGHT_IRIS), (LEFT_EYE_CORNERS, LEFT_EYE, LEFT_IRIS))
+EYES = ((RIGHT_EYE_CORNERS, RIGHT_EYE), (LEFT_EYE_CORNERS, LEFT_EYE))  # corners, opening contour
 
 # --- Working crop ------------------------------------------------------------------------------------
 WORKING_FACE_HEIGHT = 256  # px from landmark 10 to the chin
 CROP_SIDE = 0.2  # face widths beside the oval
 CROP_ABOVE = 0.65  # face heights above the oval's top: room for the hair
 CROP_BELOW = 0.05  # face heights below the chin
-CLIPPED_LOW, CLIPPED_HIGH = 8, 247  # 8-bit values that carry no colour (crushed shadow, blown highlight)
+CLIPPED_LOW, CLIPPED_HIGH = 4, 252  # 8-bit peaks outside this carry no colour (crushed shadow, blown highlight)
 MIN_PIXELS = 25  # a region with fewer usable pixels says nothing
 
-# --- Thresholds, and why -------------------------------------------------------------------------------
+# --- Thresholds, and why ------------------------------------------------------------------------------
 # Lab is CIE L*a*b* (D65) from sRGB; ΔE is CIE76. Gradients are 3x3 Sobel magnitudes of L* on the
-# working crop, compared with the median gradient of the person's own forehead skin ("texture"), so
-# soft, small or noisy photos are judged against themselves.
+# working crop (about 4x the L* step between neighbouring pixels). "Texture" is the median gradient
+# of this person's plain skin (forehead and cheeks, pixels of the skin's colour only), and edge
+# thresholds are multiples of it, so soft, small or noisy photos are judged against themselves.
 #
 # Skin. Photographed skin of every depth sits at L* 20..95, C* 6..50 and a hue angle of 15..85°
-# (more yellow than red), which a colour cast can shift by 20°. Black and grey hair have C* < 6; brows and beards are far darker than the
-# skin beside them; nothing blue, green or purple is skin. The reference skin is taken above
-# anything a mask or beard covers, from the forehead, between the brows and the upper nose bridge,
-# each region getting an equal vote so a fringe over the (large) forehead cannot outvote the others.
-# The distance to it forgives lightness three times more than colour (SKIN_LIGHTNESS_WEIGHT):
-# shading moves L* by 30 across a face, while cloth, hair and lenses change a* and b*.
+# (more yellow than red), which a colour cast can shift by 20°. Black and grey hair have C* < 6,
+# brows and beards are far darker than the skin beside them, and nothing blue, green or purple is
+# skin. The reference skin comes from above anything a mask or beard covers (forehead, between
+# the brows, upper nose bridge; each region one vote, so a fringe over the large forehead cannot
+# outvote the others): the trimmed median around the mode of their plausible pixels. When a fringe,
+# a cap or thick frames hide those too, the cheeks take over (see _cheeks_are_the_skin). Distances
+# to the skin forgive lightness three times more than colour: shading moves L* by 30 across a
+# face, while cloth, hair and lenses change a* and b*.
 SKIN_L = (20.0, 95.0)
 SKIN_CHROMA = (6.0, 50.0)
-SKIN_HUE_DEG = (-5.0, 100.0)  # wide: a colour cast moves it; see _plausible_skin
-TYPICAL_SKIN_HUE_DEG = (15.0, 85.0)
+SKIN_HUE_DEG = (-5.0, 100.0)  # wide, for any photo: a cast moves it (see _plausible_skin)
+TYPICAL_SKIN_HUE_DEG = (15.0, 85.0)  # without a cast
 SKIN_HUE_SPREAD = 35.0  # degrees either side of this photo's own skin hue
 SKIN_LIGHTNESS_WEIGHT = 1 / 3
 GREY_PHOTO_CHROMA = 4.0  # C*: a photo whose GREY_PHOTO_PERCENTILE pixel is greyer has no colour ...
 GREY_PHOTO_PERCENTILE = 90
-GREY_LIGHTNESS_WEIGHT = 0.7  # ... where lightness is all there is to tell cloth from skin
+GREY_LIGHTNESS_WEIGHT = 0.7  # ... and lightness is all there is to tell cloth from skin
 SKIN_LIKE_DE = 12.0  # shading-tolerant distance below which a pixel is this person's skin
 SKIN_CLUSTER_DE = 20.0  # around the skin's histogram mode: all its shading, no fringe, brow or beard
-CHEEKS_MORE_PLAUSIBLE = 0.35  # share by which the cheeks must look more like skin to replace the forehead
+CHEEKS_MORE_PLAUSIBLE = 0.35  # share by which the cheeks must look more like skin to replace the forehead,
+CHEEKS_AS_PLAUSIBLE = 0.1  # ... or, looking about as much like skin, be smoother by CHEEKS_SMOOTHER
+CHEEKS_SMOOTHER = 1.5
 SKIN_TRIM = (15, 85)  # L* percentiles kept before the median: pores, shadow and shine out
-MIN_TEXTURE = 3.0  # L*/px: the floor for skin texture, so a flawless (or blurred) skin divides safely
+MIN_TEXTURE = 3.0  # floor for the skin's texture, so a flawless (or blurred) skin divides safely
 # Lab histogram bins for the dominant colour of skin and hair: twice as long along L*, because
 # shading and curls spread one colour over a wide range of lightness but little of hue.
 HISTOGRAM_BIN = (16.0, 8.0, 8.0)
@@ -140,83 +145,87 @@ MAX_SAMPLES = 4000  # pixels of a region kept for its histogram
 #   border        the sharpest colour step down the cheeks (ramped over BORDER_STEP_DE), where a
 #                 mask's upper edge crosses them,
 # and one against: beard, the share of lower-face pixels that are dark, greyish-brown and rough.
-# score = MASK_BIAS + Σ weight x evidence; masked above 0. The weights are a logistic fit, rounded,
-# on the face_mask images outside the test sample (the first 150 of each class are kept for the
-# accuracy test) plus 284 synthetic beards drawn on unmasked faces. A beard scores on not_skin and
-# border but hardly on nose, lips, cloth_colour or smooth, and pays for beard: it stays below 0.
+# score = MASK_BIAS + Σ weight x evidence; masked above 0; the confidence is a logistic of |score|.
+# The weights are a logistic fit, rounded, on the face_mask images outside the test sample (the
+# first 150 of each class are kept for the accuracy test) plus 284 synthetic beards drawn on
+# unmasked faces. A beard scores on not_skin and border but hardly on nose, lips, cloth_colour or
+# smooth, and pays for beard, so it stays well below 0.
 MASK_WEIGHTS = {
     "not_skin": 1.7, "nose": 2.3, "lips": 3.5, "cloth_colour": 2.4, "smooth": 1.1, "border": 2.4, "beard": -2.4,
 }  # fmt: skip
 MASK_BIAS = -4.4
-HAIR_DARKER = 10.0  # L* below the skin for a pixel to pass as hair or shadow
-HAIR_CHROMA = 20.0  # hair and shadow are no more colourful than this
-ROUGH = 2.0  # gradient, x the skin's texture, above which a pixel is rough
+HAIR_DARKER = 10.0  # L* below the skin for a pixel to pass as hair or shadow ...
+HAIR_CHROMA = 20.0  # ... and no more colourful than this
+ROUGH = 2.0  # gradient, x texture, above which a pixel is rough
 BORDER_STEP_DE = (6.0, 30.0)
 LIP_HUE_SPREAD = 60.0  # degrees redder than the skin a lip (or lipstick) may be
-LIP_LIGHTNESS = 30.0  # in a grey photo, L* from the skin's a visible lip stays within
-MASK_CONFIDENCE_SLOPE = 1.0  # confidence = logistic(slope x |score|): 0.5 at the threshold, 0.73 at 1
+LIP_LIGHTNESS = 30.0  # in a grey photo, L* from the skin's within which a visible lip stays
+MASK_CONFIDENCE_SLOPE = 1.0  # 0.5 at the threshold, 0.73 at |score| 1, 0.95 at 3
 #
-# Glasses. Rays are cast from each pupil, sideways and downwards (-25°..205°, y down), from just
-# outside the eye opening (RAY_START, an ellipse in eye widths) to where a frame can still be
-# (RAY_END). Along each ray a rim is a line: darker (or, for metal and white frames, lighter) than
-# the skin on both sides within RIM_WIDEST eye widths, by at least RIM_LINE x texture and RIM_LINE_MIN
-# L*. A bare face's lines (a smile crease, the lower lid) are weak or single steps, which the line
-# test ignores. The smoothest path through the line scores of all rays is the candidate outline;
-# "rims" is the share of rays where it crosses a real line. "bridge" is the share of columns between
-# the inner eye corners crossed by a horizontal bar in BRIDGE_BAND: the bar over the nose.
-# score = GLASSES_BIAS + Σ weight x evidence, eyeglasses above 0. Weights were set on drawn frames
-# (black, brown, grey and gold, 2..4 px) on face_mask faces outside the test sample against the bare
-# faces there, then checked on the test sample hand-labelled for glasses (see the tests).
+# Glasses. Rays are cast from each pupil, sideways and downwards (-25°..205°, y down; the upper
+# rim hides in the brows), from outside the eye opening (RAY_START, an ellipse in eye widths, and
+# never within EYE_MARGIN of the lids) to where a frame can still be (RAY_END). Along a ray a rim
+# is a line: darker (or, for metal and white frames, lighter) than what lies on both sides of it
+# within RIM_WIDEST, by RIM_LINE x texture and at least RIM_LINE_MIN L*. A shadow's edge or the
+# lower lid is a step, dark on one side only, and does not count. The smoothest path through all
+# the rays' line scores is the candidate outline (_rays); "rims" is the share of rays where it lies
+# on a real line, which a closed frame gives on almost every ray and a bare face's scattered
+# creases do not. "bridge" is the share of columns between the inner eye corners crossed by a
+# horizontal bar in BRIDGE_BAND. score = GLASSES_BIAS + Σ weight x evidence; eyeglasses above 0.
+# Weights were set with frames drawn (black, brown, grey and gold, 2..4 px) on face_mask faces
+# outside the test sample against the bare faces there, and checked on the test sample, whose
+# glasses were labelled by eye (see the tests).
 RAY_ANGLES_DEG = (-25.0, 205.0)
 RAY_COUNT = 47
 RAY_START = (0.5, 0.25)  # eye widths, horizontal and vertical semi-axes
+RAY_END = (1.35, 1.2)
 EYE_MARGIN = 0.2  # eye widths around the eye opening left out of the rays
 OVAL_MARGIN = 0.3  # eye widths beyond the face oval a frame may still reach
-RAY_END = (1.35, 1.2)
 RIM_WIDEST = 0.15  # eye widths: half the thickest rim
-RIM_LINE = 2.0  # x texture (a Sobel magnitude, about 4 x the L* step between neighbouring pixels)
-RIM_LINE_MIN = 8.0  # L*
-LENS_EDGE = 6.0  # for a dark lens's outline: gradient, x texture ...
-LENS_EDGE_MIN = 25.0  # ... and at least this
+RIM_LINE = 2.0
+RIM_LINE_MIN = 8.0
 RIM_JUMP = 0.1  # eye widths the outline may move between neighbouring rays (5° apart)
 RIM_JUMP_COST = 0.05  # score given up per pixel moved, so a straight run beats a zigzag
-RIM_SATURATION = 2.0  # one very strong edge counts no more than two ordinary rim edges
+RIM_SATURATION = 2.0  # one very strong line counts no more than two ordinary ones
 BRIDGE_BAND = (-0.4, 0.25)  # eye widths around the eye line
-BRIDGE_EDGE, BRIDGE_EDGE_MIN = 6.0, 25.0  # each side of the bar: vertical gradient, x texture and at least
-BRIDGE_BAR = 0.2  # eye widths: the thickest bridge bar counted
+BRIDGE_EDGE, BRIDGE_EDGE_MIN = 6.0, 25.0  # each side of the bar: vertical gradient, x texture, and at least
+BRIDGE_BAR = 0.3  # eye widths: the thickest bar counted
 BRIDGE_INSET = 0.3  # of the gap between the inner corners, left out at each end (the corners' own edges)
 GLASSES_WEIGHTS = {"rims": 6.0, "bridge": 4.0}
 GLASSES_BIAS = -4.0
 GLASSES_CONFIDENCE_SLOPE = 1.0
-# Sunglasses: three pieces of evidence, each ramped to 0..1 and summed: the skin around each eye
-# (lids, under-eye; the eye itself left out) much darker than the forehead, and mostly no longer
-# skin-coloured, and the eye opening without the contrast of white against iris (a visible eye has
-# 15..60 L* between its 10th and 90th percentiles even in a small photo; a dark lens leaves 2..12).
+# Sunglasses. Three pieces of evidence, each ramped to 0..1 and summed: the skin around each eye
+# (lids and under-eye, the eye itself left out) much darker than the reference skin, and mostly no
+# longer skin-coloured, and the eye opening without the contrast of white against iris (a visible
+# eye has 15..60 L* between its 10th and 90th percentiles even in a small photo; behind a dark
+# lens 2..12 are left). Darkness alone is not enough: a cap's shadow darkens the eyes too.
 LENS_AREA = (0.75, 0.5)  # eye widths, semi-axes of the ellipse read as the lens
 LENS_DROP = 0.1  # eye widths the lens centre sits below the pupil
+LENS_EDGE, LENS_EDGE_MIN = 6.0, 25.0  # a dark lens's outline, for its shape: gradient, x texture, and at least
 SUNGLASSES_DARKER = (12.0, 35.0)  # L* below the skin: not dark at all, surely dark
-SUNGLASSES_NOT_SKIN = (0.3, 0.8)  # share of that area unlike the skin: none, all of it
+SUNGLASSES_NOT_SKIN = (0.3, 0.8)  # share of that area unlike the skin: none, nearly all
 EYE_CONTRAST = (30.0, 10.0)  # L* between the percentiles below: an eye in view, an eye hidden
 EYE_CONTRAST_PERCENTILES = (10, 90)
 SUNGLASSES_SPLIT = 2.0  # of the sum (0..3)
 SUNGLASSES_SLOPE = 5.0
 #
-# Frame shape. The hits that continue their neighbours trace each lens's lower outline. An ellipse
-# cut above its centre where the rays stop fills about 0.78..0.85 of its minimum-area rectangle; a
-# rectangle fills all of it, and real "square" frames, with rounded corners, about 0.92. The split
-# is between. Each eye votes with the weight of how much outline it found; the confidence grows
-# with the margin but never exceeds FRAME_MAX_CONFIDENCE: this was the source's weakest attribute
-# and it is still the least certain one here.
+# Frame shape. The traced outline around each eye (for sunglasses, the dark lens's own outline,
+# rim or not) is closed by a chord across its top and compared with its minimum-area rectangle.
+# An ellipse cut like that fills 0.76..0.85 of it, a rectangle all of it; drawn rectangles with
+# the corners the rays cut measured 0.83..0.95 (median 0.90), drawn circles and ovals 0.76..0.845.
+# FRAME_SPLIT is between. Each eye votes with the weight of how much outline it found. The
+# confidence grows with the margin but never exceeds FRAME_MAX_CONFIDENCE: this was the source's
+# weakest attribute and it is still the least certain one here.
 FRAME_SPLIT = 0.85
 FRAME_SPREAD = 0.05  # margin from the split at which a vote is as sure as it gets
 FRAME_MAX_CONFIDENCE = 0.8
-FRAME_MIN_OUTLINE = 0.5  # share of rays on the outline below which an eye does not vote
+FRAME_MIN_OUTLINE = 0.5  # share of rays on a real line below which an eye does not vote
 #
 # Hair. Looked for in the top of the head: half an ellipse as wide as the face (HAIR_CAP_WIDTH either
 # side of landmark 10) reaching HAIR_CAP_HEIGHT face heights above a point just below landmark 10,
-# outside the face oval. Short hair fills it and long hair too; background shows only at its edges,
-# so the dominant non-skin colour there is the hair. None when the cap is mostly skin (bald, shaved,
-# a high hairline) or when the photo's edge cuts it. A hat is read as hair.
+# outside the face oval. Short hair fills it and long hair too; background shows mostly at its rim,
+# which counts less, so the dominant non-skin colour there is the hair. None when the cap is mostly
+# skin (bald, shaved, a high hairline) or when the photo's edge cuts it. A hat is read as hair.
 HAIR_CAP_WIDTH = 0.55  # face widths
 HAIR_CAP_HEIGHT = 0.38  # face heights
 HAIR_CAP_DROP = 0.05  # face heights the ellipse's centre sits below landmark 10
@@ -264,7 +273,7 @@ class _Face:
         """Nx3 float L*a*b* of a region's pixels."""
         return _lab8_to_float(region.of(self.lab8))
 
-    def _window(self, x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice] | None:
+    def window(self, x0: float, y0: float, x1: float, y1: float) -> tuple[slice, slice] | None:
         height, width = self.valid.shape
         c0, r0 = max(0, math.floor(x0)), max(0, math.floor(y0))
         c1, r1 = min(width, math.ceil(x1) + 1), min(height, math.ceil(y1) + 1)
@@ -284,7 +293,7 @@ class _Face:
     ) -> _Region:
         """The polygon through ``indices``, less the polygon ``without`` grown by ``margin`` px."""
         points = self.points[list(indices)]
-        window = self._window(*points.min(axis=0), *points.max(axis=0))
+        window = self.window(*points.min(axis=0), *points.max(axis=0))
         if window is None:
             return self._finish(None, None, usable)
         mask = self.polygon_mask(indices, *window)
@@ -307,7 +316,7 @@ class _Face:
     ) -> _Region:
         cx, cy = float(centre[0]), float(centre[1])
         ax, ay = axes
-        window = self._window(cx - ax, cy - ay, cx + ax, cy if upper_half else cy + ay)
+        window = self.window(cx - ax, cy - ay, cx + ax, cy if upper_half else cy + ay)
         if window is None:
             return self._finish(None, None, usable)
         rows, cols = window
@@ -334,9 +343,8 @@ def _pupils(points: Landmarks) -> tuple[np.ndarray, np.ndarray]:
     return points[list(RIGHT_EYE_CORNERS)].mean(axis=0), points[list(LEFT_EYE_CORNERS)].mean(axis=0)
 
 
-def _working_face(rgb: RGBImage, landmarks: Landmarks) -> _Face:
-    points = np.asarray(landmarks, np.float32)
-    _check_inputs(rgb, points)
+def _levelled_crop(rgb: RGBImage, points: Landmarks) -> tuple[RGBImage, Mask, np.ndarray]:
+    """The working crop, where in it the photo is, and the 2x3 photo-to-crop transform."""
     height = max(float(np.linalg.norm(points[CHIN] - points[FOREHEAD_TOP])), 1.0)
     scale = WORKING_FACE_HEIGHT / height
     right, left = _pupils(points)
@@ -347,17 +355,13 @@ def _working_face(rgb: RGBImage, landmarks: Landmarks) -> _Face:
     x0, x1 = oval[:, 0].min() - CROP_SIDE * span, oval[:, 0].max() + CROP_SIDE * span
     y0, y1 = oval[:, 1].min() - CROP_ABOVE * height, oval[:, 1].max() + CROP_BELOW * height
     size = (max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale)))
-    to_crop = np.array([[scale, 0, -scale * x0], [0, scale, -scale * y0], [0, 0, 1]])
-    photo_to_crop = to_crop @ rotate
+    photo_to_crop = np.array([[scale, 0, -scale * x0], [0, scale, -scale * y0], [0, 0, 1]]) @ rotate
     # Only the part of the photo the crop can reach is used; a big photo is shrunk first with area
     # averaging, which a rotation's bilinear sampling would skip, aliasing the texture measured later.
     corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]]) @ np.linalg.inv(rotate)[:2].T
-    sx0, sy0 = (
-        int(np.clip(math.floor(v) - 1, 0, n)) for v, n in zip(corners.min(axis=0), rgb.shape[1::-1], strict=False)
-    )
-    sx1, sy1 = (
-        int(np.clip(math.ceil(v) + 2, 0, n)) for v, n in zip(corners.max(axis=0), rgb.shape[1::-1], strict=False)
-    )
+    limits = rgb.shape[1::-1]
+    sx0, sy0 = (int(np.clip(math.floor(v) - 1, 0, n)) for v, n in zip(corners.min(axis=0), limits, strict=True))
+    sx1, sy1 = (int(np.clip(math.ceil(v) + 2, 0, n)) for v, n in zip(corners.max(axis=0), limits, strict=True))
     source = rgb[sy0:sy1, sx0:sx1]
     pre = 1.0
     if scale < 1 and source.size:
@@ -370,17 +374,22 @@ def _working_face(rgb: RGBImage, landmarks: Landmarks) -> _Face:
     else:
         crop = np.zeros((size[1], size[0], 3), np.uint8)
     # The photo's own outline in the crop, shrunk by a pixel so no blend with the black border counts.
-    photo = np.array([[0, 0, 1], [rgb.shape[1], 0, 1], [rgb.shape[1], rgb.shape[0], 1], [0, rgb.shape[0], 1]])
+    photo = np.array([[0, 0, 1], [limits[0], 0, 1], [limits[0], limits[1], 1], [0, limits[1], 1]])
     inside = np.zeros((size[1], size[0]), np.uint8)
     cv2.fillConvexPoly(inside, np.round(photo @ photo_to_crop[:2].T).astype(np.int32), 1)
-    inside = cv2.erode(inside, np.ones((3, 3), np.uint8))
-    crop_points = (np.hstack([points, np.ones((len(points), 1), np.float32)]) @ photo_to_crop[:2].T).astype(np.float32)
+    return crop, cv2.erode(inside, np.ones((3, 3), np.uint8)).astype(bool), photo_to_crop[:2]
+
+
+def _working_face(rgb: RGBImage, landmarks: Landmarks) -> _Face:
+    points = np.asarray(landmarks, np.float32)
+    _check_inputs(rgb, points)
+    crop, valid, photo_to_crop = _levelled_crop(rgb, points)
+    crop_points = (np.hstack([points, np.ones((len(points), 1), np.float32)]) @ photo_to_crop.T).astype(np.float32)
     # 8-bit Lab is ten times faster than float and within 2 ΔE of it: far inside every margin here.
     lab8 = cv2.cvtColor(crop, cv2.COLOR_RGB2Lab)
     lightness = lab8[..., 0].astype(np.float32) * np.float32(100 / 255)
     gx = cv2.Sobel(lightness, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(lightness, cv2.CV_32F, 0, 1, ksize=3)
-    valid = inside.astype(bool)
     # Colourless if even the most colourful pixels of the crop are grey (a white mask is grey; the
     # face around it is not).
     _, a, b = cv2.split(lab8)
@@ -408,7 +417,7 @@ def _working_face(rgb: RGBImage, landmarks: Landmarks) -> _Face:
 @dataclass(frozen=True)
 class _Skin:
     lab: Lab  # the reference skin colour, from above any mask or beard
-    texture: float  # median gradient of that skin
+    texture: float  # median gradient of plain skin of that colour (forehead and cheeks)
     grey_photo: bool
 
 
@@ -507,19 +516,21 @@ def _trimmed_median(lab: npt.NDArray[np.float32]) -> Lab:
 class _SkinSample:
     lab: Lab
     plausible: float  # share of the regions (each weighted equally) that looks like uncast skin
+    texture: float  # median gradient of the pixels of that colour: skin is smooth, a fringe is not
 
 
 def _weighted_skin(face: _Face, regions: tuple[tuple[int, ...], ...]) -> _SkinSample | None:
     """The skin colour of ``regions``, each with an equal vote; fringe, brows, beard and shadow out."""
-    samples, weights = [], []
+    samples, gradients, weights = [], [], []
     for indices in regions:
-        lab = face.colours(face.polygon(indices))
-        if len(lab):
-            samples.append(lab)
-            weights.append(np.full(len(lab), 1.0 / len(lab)))
+        region = face.polygon(indices)
+        if region.size:
+            samples.append(face.colours(region))
+            gradients.append(region.of(face.gradient))
+            weights.append(np.full(region.size, 1.0 / region.size))
     if sum(len(lab) for lab in samples) < MIN_PIXELS:
         return None
-    lab, weight = np.concatenate(samples), np.concatenate(weights)
+    lab, gradient, weight = np.concatenate(samples), np.concatenate(gradients), np.concatenate(weights)
     grey = face.grey
     plausible = _plausible_skin(lab, grey)
     # Judged with the hue range of skin in a photo without a cast: a pink mask over the cheeks must
@@ -527,35 +538,42 @@ def _weighted_skin(face: _Face, regions: tuple[tuple[int, ...], ...]) -> _SkinSa
     hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1]))
     typical = plausible & (grey | ((hue >= TYPICAL_SKIN_HUE_DEG[0]) & (hue <= TYPICAL_SKIN_HUE_DEG[1])))
     share = float(weight[typical].sum() / weight.sum())
-    if np.count_nonzero(plausible) >= MIN_PIXELS:
-        found = _dominant(lab[plausible], SKIN_CLUSTER_DE, weight[plausible])
-        if found is not None:
-            return _SkinSample(found, share)
+    found = _dominant(lab[plausible], SKIN_CLUSTER_DE, weight[plausible]) if plausible.sum() >= MIN_PIXELS else None
     # A strong colour cast can push real skin outside the plausible range; these regions are skin
     # by construction, so measure them as they are rather than fail.
-    return _SkinSample(_trimmed_median(lab), share)
+    colour = _trimmed_median(lab) if found is None else found
+    near = np.linalg.norm(lab - colour, axis=1) <= SKIN_CLUSTER_DE
+    texture = float(np.median(gradient[near])) if near.any() else float(np.median(gradient))
+    return _SkinSample(colour, share, texture)
+
+
+def _cheeks_are_the_skin(upper: _SkinSample, cheeks: _SkinSample) -> bool:
+    """Whether the cheeks, not the forehead and bridge, show this person's skin.
+
+    Only when the two disagree: then a fringe, a cap's shadow or thick frames over the forehead
+    make it look less like skin than the cheeks (white, black and blue masks make the cheeks look
+    less like skin, so a mask never wins this way), or, when both look as much like skin, make it
+    rough where skin is smooth (a brown fringe is skin-coloured but not skin-smooth).
+    """
+    if float(np.linalg.norm(upper.lab - cheeks.lab)) <= SKIN_CLUSTER_DE:
+        return False
+    if cheeks.plausible > upper.plausible + CHEEKS_MORE_PLAUSIBLE:
+        return True
+    return cheeks.plausible > upper.plausible - CHEEKS_AS_PLAUSIBLE and upper.texture > CHEEKS_SMOOTHER * cheeks.texture
 
 
 def _reference_skin(face: _Face) -> _Skin:
-    """The person's skin, from above anything a mask or beard covers, unless that is hidden too.
-
-    A fringe, a cap's shadow or thick frames can cover the forehead and the bridge; the cheeks then
-    disagree with them and look far more like skin, and win. A mask over the cheeks looks less like
-    skin than the forehead does (white, black, blue), so it never wins that way.
-    """
+    """The person's skin, from above anything a mask or beard covers unless that is hidden too."""
     upper = _weighted_skin(face, REFERENCE_REGIONS)
     cheeks = _weighted_skin(face, CHEEKS)
     if upper is None and cheeks is None:
-        raise FaceNotMeasurable("Too little of the face is inside the photo to measure its skin.")
-    chosen = upper
-    if cheeks is not None and (
-        upper is None
-        or (
-            float(np.linalg.norm(upper.lab - cheeks.lab)) > SKIN_CLUSTER_DE
-            and cheeks.plausible > upper.plausible + CHEEKS_MORE_PLAUSIBLE
-        )
-    ):
+        raise FaceNotMeasurable("Too little of the face is in the photo, and well enough exposed, to measure its skin.")
+    if upper is None:
         chosen = cheeks
+    elif cheeks is None:
+        chosen = upper
+    else:
+        chosen = cheeks if _cheeks_are_the_skin(upper, cheeks) else upper
     lab = chosen.lab
     grey = face.grey
     # Texture of the broad, plain skin alone: a fringe over the forehead, or a brow or a glasses
@@ -618,7 +636,7 @@ def face_shape(landmarks: Landmarks) -> FaceShape:
 # --- Mask ----------------------------------------------------------------------------------------------
 
 
-def _border_step(face: _Face, skin: _Skin) -> float:
+def _border_step(face: _Face) -> float:
     """The largest colour step down either cheek, between samples a sixth of the profile apart."""
     radius = max(2, round(0.03 * WORKING_FACE_HEIGHT))
     steps = []
@@ -636,6 +654,26 @@ def _border_step(face: _Face, skin: _Skin) -> float:
     return float(np.mean(steps)) if steps else 0.0
 
 
+def _lip_coloured(lab: npt.NDArray[np.float32], skin: _Skin) -> npt.NDArray[np.bool_]:
+    """Pixels a visible mouth can have: the skin's own hue or redder (lips, lipstick), any lightness.
+
+    Darker or browner lips than the skin count as visible too: the test is against the colour of
+    cloth (white, grey, black, blue), not against any one shade of lips.
+    """
+    if skin.grey_photo:
+        return (lab[:, 0] >= SKIN_L[0]) & (np.abs(lab[:, 0] - skin.lab[0]) <= LIP_LIGHTNESS)
+    chroma = np.hypot(lab[:, 1], lab[:, 2])
+    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1]))
+    skin_hue = math.degrees(math.atan2(float(skin.lab[2]), float(skin.lab[1])))
+    offset = (hue - skin_hue + 180.0) % 360.0 - 180.0
+    return (
+        (lab[:, 0] >= SKIN_L[0])
+        & (chroma >= SKIN_CHROMA[0])
+        & (offset >= -LIP_HUE_SPREAD)
+        & (offset <= SKIN_HUE_SPREAD)
+    )
+
+
 def _mask_evidence(face: _Face, skin: _Skin) -> dict[str, float]:
     margin = max(1, round(0.03 * WORKING_FACE_HEIGHT))
     lower = face.polygon(LOWER_FACE, without=LIPS_OUTER, margin=margin)
@@ -651,30 +689,14 @@ def _mask_evidence(face: _Face, skin: _Skin) -> dict[str, float]:
     lips = face.colours(face.polygon(LIPS_OUTER, without=LIPS_INNER))
     lips_hidden = float(np.mean(~_lip_coloured(lips, skin))) if len(lips) >= MIN_PIXELS else not_skin
     return {
-        "lips": lips_hidden,
         "not_skin": not_skin,
         "nose": nose_off,
+        "lips": lips_hidden,
         "cloth_colour": float(np.mean(~_plausible_skin(lab, skin.grey_photo, skin.lab) & ~hair_like)),
         "smooth": float(np.clip(1.0 - np.median(gradient) / skin.texture, -1.0, 1.0)),
-        "border": _ramp(_border_step(face, skin), *BORDER_STEP_DE),
+        "border": _ramp(_border_step(face), *BORDER_STEP_DE),
         "beard": float(np.mean(hair_like & (gradient > ROUGH * skin.texture))),
     }
-
-
-def _lip_coloured(lab: npt.NDArray[np.float32], skin: _Skin) -> npt.NDArray[np.bool_]:
-    """Pixels a visible mouth can have: skin-like or redder than the skin (lips, lipstick)."""
-    if skin.grey_photo:
-        return (lab[:, 0] >= SKIN_L[0]) & (np.abs(lab[:, 0] - skin.lab[0]) <= LIP_LIGHTNESS)
-    chroma = np.hypot(lab[:, 1], lab[:, 2])
-    hue = np.degrees(np.arctan2(lab[:, 2], lab[:, 1]))
-    skin_hue = math.degrees(math.atan2(float(skin.lab[2]), float(skin.lab[1])))
-    offset = (hue - skin_hue + 180.0) % 360.0 - 180.0
-    return (
-        (lab[:, 0] >= SKIN_L[0])
-        & (chroma >= SKIN_CHROMA[0])
-        & (offset >= -LIP_HUE_SPREAD)
-        & (offset <= SKIN_HUE_SPREAD)
-    )
 
 
 def _mask_score(face: _Face, skin: _Skin) -> float:
@@ -705,7 +727,7 @@ class _Eye:
 def _eyes(face: _Face) -> tuple[_Eye, _Eye]:
     right, left = _pupils(face.points)
     found = []
-    for (corners, opening, _), pupil in zip(EYES, (right, left), strict=True):
+    for (corners, opening), pupil in zip(EYES, (right, left), strict=True):
         width = float(np.linalg.norm(face.points[corners[0]] - face.points[corners[1]]))
         found.append(_Eye(pupil=pupil.astype(np.float64), width=max(width, 1.0), opening=opening))
     return found[0], found[1]
@@ -720,7 +742,7 @@ def _ellipse_radius(axes: tuple[float, float], angles: np.ndarray) -> np.ndarray
 class _Rays:
     angles: np.ndarray  # radians, image axes (y down)
     radii: np.ndarray  # px from the pupil to the traced outline, one per ray
-    on_edge: np.ndarray  # bool per ray: the outline crosses a rim-strength edge there
+    on_edge: np.ndarray  # bool per ray: the outline lies on a rim-strength line (or lens edge) there
 
 
 def _rays(face: _Face, skin: _Skin, eye: _Eye, lens_edge: bool = False) -> _Rays:
@@ -742,7 +764,7 @@ def _rays(face: _Face, skin: _Skin, eye: _Eye, lens_edge: bool = False) -> _Rays
     usable = cv2.remap(face.valid.astype(np.uint8), xs, ys, cv2.INTER_NEAREST, borderValue=0) > 0
     usable &= (radii[None, :] >= start[:, None]) & (radii[None, :] <= end[:, None])
     reach = eye.width * max(RAY_END)
-    window = face._window(eye.pupil[0] - reach, eye.pupil[1] - reach, eye.pupil[0] + reach, eye.pupil[1] + reach)
+    window = face.window(eye.pupil[0] - reach, eye.pupil[1] - reach, eye.pupil[0] + reach, eye.pupil[1] + reach)
     if window is not None:
         # The eye's own edges (lids, lashes, corners) are not a rim, so the opening, grown a little,
         # is skipped; well beyond the face oval are hair, ears and background, which no rim makes.
@@ -779,18 +801,20 @@ def _bar_strength(profile: np.ndarray, widest: int) -> np.ndarray:
 def _smoothest_path(score: np.ndarray, jump: int, jump_cost: float) -> np.ndarray:
     """Per row, the column of the path that maximises total score minus jump_cost per column moved."""
     rows, columns = score.shape
+    shifts = np.arange(-jump, jump + 1)
+    penalty = jump_cost * np.abs(shifts)
+    # padded[sources[c, s]] is the total at column c + shifts[s]; outside the columns, -inf.
+    sources = np.arange(columns)[:, None] + np.arange(len(shifts))[None, :]
+    padded = np.full(columns + 2 * jump, -np.inf)
+    everywhere = np.arange(columns)
     total = score[0].copy()
     choices = np.zeros((rows, columns), np.int64)
-    shifts = np.arange(-jump, jump + 1)
     for row in range(1, rows):
-        padded = np.pad(total, jump, constant_values=-np.inf)
-        # candidates[s, c]: arriving at column c from column c + shifts[s]
-        candidates = (
-            np.stack([padded[jump + d : jump + d + columns] for d in shifts]) - jump_cost * np.abs(shifts)[:, None]
-        )
-        best = np.argmax(candidates, axis=0)
-        choices[row] = np.arange(columns) + shifts[best]
-        total = candidates[best, np.arange(columns)] + score[row]
+        padded[jump : jump + columns] = total
+        candidates = padded[sources] - penalty
+        best = np.argmax(candidates, axis=1)
+        choices[row] = everywhere + shifts[best]
+        total = candidates[everywhere, best] + score[row]
     path = np.zeros(rows, np.int64)
     path[-1] = int(np.argmax(total))
     for row in range(rows - 1, 0, -1):
@@ -811,7 +835,7 @@ def _bridge(face: _Face, skin: _Skin, right: _Eye, left: _Eye) -> float:
     eye_y = (right.pupil[1] + left.pupil[1]) / 2
     width = (right.width + left.width) / 2
     x0, x1 = inner_right[0] + BRIDGE_INSET * gap, inner_left[0] - BRIDGE_INSET * gap
-    window = face._window(x0, eye_y + BRIDGE_BAND[0] * width, x1, eye_y + BRIDGE_BAND[1] * width)
+    window = face.window(x0, eye_y + BRIDGE_BAND[0] * width, x1, eye_y + BRIDGE_BAND[1] * width)
     if window is None:
         return 0.0
     slope = face.gradient_y[window] * face.valid[window]
@@ -954,7 +978,7 @@ def _hair_region(face: _Face) -> tuple[_Region, npt.NDArray[np.float32], float]:
     top = face.points[FOREHEAD_TOP]
     centre = top + (0.0, HAIR_CAP_DROP * WORKING_FACE_HEIGHT)
     axes = (HAIR_CAP_WIDTH * face.width, HAIR_CAP_HEIGHT * WORKING_FACE_HEIGHT)
-    window = face._window(centre[0] - axes[0], centre[1] - axes[1], centre[0] + axes[0], centre[1])
+    window = face.window(centre[0] - axes[0], centre[1] - axes[1], centre[0] + axes[0], centre[1])
     if window is None:
         return _Region(slice(0, 0), slice(0, 0), np.zeros((0, 0), bool)), np.zeros(0, np.float32), 0.0
     rows, cols = window
@@ -996,7 +1020,10 @@ def hair_colour(rgb: RGBImage, landmarks: Landmarks) -> str | None:
 
 
 def measure_attributes(rgb: RGBImage, landmarks: Landmarks) -> Attributes:
-    """Every attribute from one working crop. Raises FaceNotMeasurable when too little face is in the photo."""
+    """Every attribute from one working crop; the frame shape is "none" without glasses.
+
+    Raises FaceNotMeasurable when too little of the face is in the photo, or exposed well enough.
+    """
     face = _working_face(rgb, landmarks)
     skin = _reference_skin(face)
     masked, mask_confidence = _mask_decision(_mask_score(face, skin))

@@ -168,8 +168,8 @@ def _geometry(spec: EmoticonSpec, glasses: str) -> _Geo:
     half_w = width / 2
     # Cartoon proportions: eyes sit lower and mouth a touch higher than on a real face (the "cute" look),
     # and the person's own proportions move them by a softened share, so no face turns grotesque.
-    eye_y = top + height * _clamp(0.5 + (s.eye_line - 0.42) * 0.6, 0.46, 0.55)
-    mouth_y = top + height * _clamp(0.76 + (s.mouth_line - 0.78) * 0.6, 0.72, 0.81)
+    eye_y = top + height * _clamp(0.5 + (s.eye_line - 0.32) * 0.6, 0.46, 0.55)
+    mouth_y = top + height * _clamp(0.76 + (s.mouth_line - 0.75) * 0.6, 0.72, 0.81)
     mouth_y = max(mouth_y, eye_y + height * 0.23)
     eye_dx = width * _clamp(s.eye_spacing, 0.34, 0.5) / 2
     eye_r = width * _clamp(s.eye_size, 0.12, 0.19) * 0.42

@@ -271,7 +271,7 @@ def test_a_lower_mouth_line_moves_the_mouth_down():
         dark = luminance(px[320:470, 236:276]) < 90
         return int(np.nonzero(dark.any(axis=1))[0].min())
 
-    assert mouth_top(0.82) > mouth_top(0.74) + 20
+    assert mouth_top(0.79) > mouth_top(0.70) + 20  # the 5-95% range measured on real faces
 
 
 @pytest.mark.parametrize("skin", [MONK_SCALE[0], MONK_SCALE[4], MONK_SCALE[7], MONK_SCALE[9]])
