@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.idphoto",
     "apps.emoticon",
+    "apps.seasons",
 ]
 
 MIDDLEWARE = [

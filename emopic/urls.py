@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("idphoto/", include("apps.idphoto.urls")),
     path("emoticon/", include("apps.emoticon.urls")),
+    path("seasons/", include("apps.seasons.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

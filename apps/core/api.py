@@ -90,9 +90,11 @@ def _not_saved(request: HttpRequest, exc: CreationNotSaved) -> HttpResponse:
 def _register_routers() -> None:
     from apps.emoticon.api import router as emoticon_router
     from apps.idphoto.api import router as idphoto_router
+    from apps.seasons.api import router as seasons_router
 
     api.add_router("/idphoto/", idphoto_router)
     api.add_router("/emoticon/", emoticon_router)
+    api.add_router("/seasons/", seasons_router)
 
 
 _register_routers()

@@ -1,0 +1,1 @@
+"""seasons' image pipeline: pure functions on numpy arrays, no Django."""

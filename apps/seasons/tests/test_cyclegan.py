@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from apps.core import ml as registry
+from apps.seasons import cyclegan
+from apps.seasons.pipeline.types import DIRECTIONS
+
+
+@pytest.fixture
+def seasons_models(settings, tmp_path):
+    """ML_MODELS_DIR in tmp, this module's specs registered against it; the originals restored after."""
+    originals = {key: spec for key, spec in registry._REGISTRY.items() if key.startswith(cyclegan.MODEL_PREFIX)}
+    registry.forget_loaded()
+    settings.ML_MODELS_DIR = tmp_path
+    (tmp_path / "seasons").mkdir()
+    cyclegan.register_models()
+    yield tmp_path / "seasons"
+    registry.forget_loaded()
+    for key in [key for key in registry._REGISTRY if key.startswith(cyclegan.MODEL_PREFIX)]:
+        del registry._REGISTRY[key]
+    registry._REGISTRY.update(originals)
+
+
+def _images(size: int, n: int = 1, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-1, 1, (n, size, size, 3)).astype(np.float32)
+
+
+def test_the_full_generator_keeps_the_shape_and_range():
+    generator = cyclegan.build_generator(64)
+    out = np.asarray(generator(_images(64, 2), training=False))
+    assert out.shape == (2, 64, 64, 3)
+    assert out.min() >= -1.0 and out.max() <= 1.0
+    assert generator.count_params() == 11_383_427  # the paper's ResNet-9 generator (the size does not change it)
+
+
+def test_the_slim_generator_keeps_the_shape_and_range():
+    generator = cyclegan.build_generator(64, filters=32, residual_blocks=6)
+    out = np.asarray(generator(_images(64), training=False))
+    assert out.shape == (1, 64, 64, 3)
+    assert out.min() >= -1.0 and out.max() <= 1.0
+    assert generator.count_params() < 2_000_000
+
+
+def test_it_rejects_a_size_not_divisible_by_four():
+    with pytest.raises(ValueError):
+        cyclegan.build_generator(30, filters=4, residual_blocks=1)
+
+
+def test_the_discriminator_outputs_a_patch_map():
+    assert cyclegan.build_discriminator(256, filters=8).output_shape == (None, 30, 30, 1)  # the 70x70 PatchGAN's 30x30
+    discriminator = cyclegan.build_discriminator(64, filters=8)
+    assert np.asarray(discriminator(_images(64, 2), training=False)).shape == (2, 6, 6, 1)
+
+
+def test_the_image_pool_stores_until_full_then_swaps_half_the_time():
+    pool = cyclegan.ImagePool(size=5, seed=1)
+    first = [np.full((1, 2, 2, 3), i, np.float32) for i in range(5)]
+    for batch in first:
+        np.testing.assert_array_equal(pool.query(batch), batch)
+    seen = {float(b[0, 0, 0, 0]) for b in first}
+    new_returned = 0
+    for i in range(5, 1005):
+        out = pool.query(np.full((1, 2, 2, 3), i, np.float32))
+        value = float(out[0, 0, 0, 0])
+        assert value == i or value in seen  # either the new image or a stored past one
+        new_returned += value == i
+        seen.add(float(i))
+    assert 450 <= new_returned <= 550
+    assert len(pool.images) == 5
+
+
+def test_the_image_pool_is_seeded():
+    def run(seed: int) -> list[float]:
+        pool = cyclegan.ImagePool(size=2, seed=seed)
+        return [float(pool.query(np.full((1, 1, 1, 1), i, np.float32))[0, 0, 0, 0]) for i in range(30)]
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+def test_the_losses_have_the_papers_values():
+    ones, zeros = np.ones((1, 4, 4, 1), np.float32), np.zeros((1, 4, 4, 1), np.float32)
+    assert float(cyclegan.adversarial_loss(ones, True)) == 0.0
+    assert float(cyclegan.adversarial_loss(zeros, False)) == 0.0
+    assert float(cyclegan.adversarial_loss(zeros, True)) == pytest.approx(1.0)
+    assert float(cyclegan.adversarial_loss(np.full((1, 4, 4, 1), 0.5, np.float32), False)) == pytest.approx(0.25)
+    assert float(cyclegan.discriminator_loss(ones, zeros)) == 0.0
+    assert float(cyclegan.discriminator_loss(zeros, ones)) == pytest.approx(1.0)  # 0.5 * (1 + 1)
+    real = _images(8)
+    assert float(cyclegan.cycle_loss(real, real + 0.1)) == pytest.approx(1.0, rel=1e-4)  # 10 * L1
+    assert float(cyclegan.identity_loss(real, real - 0.1)) == pytest.approx(0.5, rel=1e-4)  # 5 * L1
+
+
+def test_a_train_step_returns_every_loss():
+    model = cyclegan.CycleGAN(size=32, filters=4, residual_blocks=1, disc_filters=4, pool_size=2)
+    losses = model.train_step(_images(32), _images(32, seed=1))
+    assert set(losses) == {"g_total", "g_adv_a2b", "g_adv_b2a", "cycle", "identity", "d_a", "d_b"}
+    assert all(np.isfinite(v) for v in losses.values())
+    assert int(model.g_optimizer.iterations.numpy()) == 1
+
+
+def test_preprocess_and_postprocess_round_trip():
+    rgb = np.arange(256, dtype=np.uint8).reshape(16, 16, 1).repeat(3, axis=2)
+    x = cyclegan.preprocess(rgb)
+    assert x.dtype == np.float32 and x.min() == -1.0 and x.max() == 1.0
+    np.testing.assert_array_equal(cyclegan.postprocess(x), rgb)
+    np.testing.assert_array_equal(cyclegan.postprocess(x[None]), rgb)
+    assert cyclegan.postprocess(np.full((2, 2, 3), 3.0)).max() == 255
+
+
+def test_generator_path_follows_the_setting(settings, tmp_path):
+    settings.ML_MODELS_DIR = tmp_path
+    assert cyclegan.generator_path("summer2winter") == tmp_path / "seasons" / "summer2winter.keras"
+
+
+def test_it_registers_one_optional_spec_per_direction(seasons_models):
+    for key in DIRECTIONS:
+        spec = registry.get_spec(f"seasons.cyclegan.{key}")
+        assert spec.optional and spec.path == seasons_models / f"{key}.keras"
+        assert "train_cyclegan.py" in spec.training_command
+
+
+def test_translate_returns_none_without_a_file(seasons_models):
+    assert cyclegan.translate("day2night", np.zeros((256, 256, 3), np.uint8)) is None
+
+
+def test_translate_rejects_an_unknown_direction(seasons_models):
+    with pytest.raises(ValueError):
+        cyclegan.translate("day2summer", np.zeros((256, 256, 3), np.uint8))
+
+
+def test_translate_runs_an_exported_generator(seasons_models):
+    cyclegan.build_generator(32, filters=4, residual_blocks=1).save(seasons_models / "summer2winter.keras")
+    out = cyclegan.translate("summer2winter", np.full((256, 256, 3), 128, np.uint8))
+    assert out is not None and out.dtype == np.uint8 and out.shape == (32, 32, 3)
+    loaded = registry.get_model("seasons.cyclegan.summer2winter").model
+    kinds = {type(layer).__name__ for layer in loaded.layers}
+    assert {"InstanceNormalization", "ReflectionPadding2D"} <= kinds
+    assert cyclegan.translate("winter2summer", np.zeros((256, 256, 3), np.uint8)) is None
+
+
+def test_translate_raises_model_unavailable_on_a_corrupt_file(seasons_models):
+    (seasons_models / "night2day.keras").write_bytes(b"not a keras file")
+    with pytest.raises(registry.ModelUnavailable):
+        cyclegan.translate("night2day", np.zeros((256, 256, 3), np.uint8))
+
+
+def test_importing_the_module_does_not_import_keras():
+    import subprocess
+    import sys
+
+    code = "import apps.seasons.cyclegan, sys; print('keras' in sys.modules or 'tensorflow' in sys.modules)"
+    env = {"DJANGO_SETTINGS_MODULE": "emopic.settings", "PATH": ""}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=_repo_root())
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def _repo_root() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parents[3])

@@ -1,0 +1,324 @@
+"""Train a CycleGAN for one season pair and export its two generators for the site.
+
+Data is unpaired: domain A and domain B images, from TFDS (splits trainA/trainB) or from
+two folders (jpg/png, searched recursively). Training images get the paper's jitter:
+resize to 286/256 of the training size, random crop back to it, random horizontal flip.
+Pixels go through ``apps.seasons.cyclegan.preprocess``, the function serving uses.
+
+For example (it finds the repository from its own path, so any working directory does)::
+
+    python training/seasons/train_cyclegan.py --pair summer_winter \\
+        --tfds cycle_gan/summer2winter_yosemite --epochs 100 --checkpoint-dir ~/ckpt/sw --export
+    python training/seasons/train_cyclegan.py --pair day_night --folder-a ~/day --folder-b ~/night \\
+        --checkpoint-dir ~/ckpt/dn --resume --log ~/ckpt/dn/losses.csv --export
+
+``--epochs`` is the total: with ``--resume`` training continues from the latest checkpoint's
+epoch up to it. ``--export`` writes ``ML_MODELS_DIR/seasons/<a2b>.keras`` and ``<b2a>.keras``
+(e.g. summer2winter and winter2summer), inference-only, each with a JSON sidecar. The
+default slim generator (filters 32, 6 blocks: 2.0 M parameters) exports to about 8 MB per
+file; the paper's full one (``--filters 64 --blocks 9``: 11.4 M) to about 46 MB, over the
+repository's 16 MB per-file limit, so keep that one out of git.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # as a script, apps.* lives two folders up
+
+from apps.seasons.cyclegan import TFDS_DATASETS, CycleGAN, preprocess
+from apps.seasons.pipeline.types import DIRECTIONS, MODEL_SIZE
+
+logger = logging.getLogger("training.seasons.train_cyclegan")
+
+PAIRS = tuple(sorted({d.pair for d in DIRECTIONS.values()}))
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
+LOG_FIELDS = ("epoch", "step", "g_total", "g_adv_a2b", "g_adv_b2a", "cycle", "identity", "d_a", "d_b")
+MAX_EXPORT_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class TrainResult:
+    model: CycleGAN
+    epochs: int  # the epoch counter after training: the total trained, resumed runs included
+    steps: int  # steps run by this call
+    final_losses: dict[str, float] = field(default_factory=dict)
+
+
+def directions_of(pair: str) -> tuple[str, str]:
+    """The pair's (A->B, B->A) direction keys: A is the pair's first domain ("summer" of summer_winter)."""
+    source = pair.split("_")[0]
+    a2b = next(k for k, d in DIRECTIONS.items() if d.pair == pair and d.source == source)
+    b2a = next(k for k, d in DIRECTIONS.items() if d.pair == pair and d.source != source)
+    return a2b, b2a
+
+
+def load_tfds(name: str, split_a: str = "trainA", split_b: str = "trainB", data_dir: str | None = None) -> tuple:
+    """Two tf.data datasets of HxWx3 uint8 images from a TFDS ``cycle_gan/*`` config."""
+    import tensorflow_datasets as tfds
+
+    def images(split: str) -> Any:
+        ds = tfds.load(name, split=split, data_dir=data_dir, shuffle_files=False)
+        return ds.map(lambda example: example["image"])
+
+    return images(split_a), images(split_b)
+
+
+def _image_files(folder: Path) -> list[str]:
+    files = sorted(str(p) for p in Path(folder).rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES)
+    if not files:
+        raise ValueError(f"no .jpg/.png images under {folder}")
+    return files
+
+
+def load_folders(folder_a: Path, folder_b: Path) -> tuple:
+    """Two tf.data datasets of HxWx3 uint8 RGB images from two folders of photos."""
+    import tensorflow as tf
+
+    def images(folder: Path) -> Any:
+        def decode(path: Any) -> Any:
+            image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+            image.set_shape([None, None, 3])
+            return image
+
+        return tf.data.Dataset.from_tensor_slices(_image_files(folder)).map(decode)
+
+    return images(folder_a), images(folder_b)
+
+
+def jitter(image: Any, size: int) -> Any:
+    """The paper's augmentation: resize to 286/256 of ``size``, random crop to ``size``, random flip; uint8 out."""
+    import tensorflow as tf
+
+    load = round(size * 286 / 256)
+    image = tf.image.resize(image, [load, load], method="bilinear")
+    image = tf.image.random_crop(image, [size, size, 3])
+    image = tf.image.random_flip_left_right(image)
+    return tf.cast(tf.clip_by_value(tf.round(image), 0, 255), tf.uint8)
+
+
+def _to_model_input(image: Any, size: int) -> Any:
+    import tensorflow as tf
+
+    out = tf.numpy_function(preprocess, [image], tf.float32)  # the serving preprocess, not a re-implementation
+    out.set_shape([size, size, 3])
+    return out
+
+
+def make_dataset(images_a: Any, images_b: Any, size: int, batch_size: int, seed: int = 0) -> Any:
+    """Endless batches of (A, B) training pairs, each jittered and preprocessed, shuffled independently."""
+    import tensorflow as tf
+
+    def prepare(images: Any, offset: int) -> Any:
+        ds = images.shuffle(256, seed=seed + offset, reshuffle_each_iteration=True).repeat()
+        ds = ds.map(lambda image: _to_model_input(jitter(image, size), size), num_parallel_calls=tf.data.AUTOTUNE)
+        return ds.batch(batch_size, drop_remainder=True)
+
+    return tf.data.Dataset.zip((prepare(images_a, 0), prepare(images_b, 1))).prefetch(tf.data.AUTOTUNE)
+
+
+def train(
+    *,
+    images_a: Any,
+    images_b: Any,
+    size: int = MODEL_SIZE,
+    filters: int = 32,
+    blocks: int = 6,
+    disc_filters: int = 64,
+    epochs: int = 1,
+    steps_per_epoch: int = 1000,
+    batch_size: int = 1,
+    checkpoint_dir: Path | None = None,
+    resume: bool = False,
+    log_path: Path | None = None,
+    seed: int = 0,
+) -> TrainResult:
+    """Train (or with ``resume``, continue training) until the epoch counter reaches ``epochs``.
+
+    A checkpoint of the four networks, both optimisers and the epoch counter is saved after
+    every epoch when ``checkpoint_dir`` is given. ``log_path`` gets one CSV row per step
+    (appended to when it exists).
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    model = CycleGAN(size=size, filters=filters, residual_blocks=blocks, disc_filters=disc_filters, seed=seed)
+    epoch = tf.Variable(0, dtype=tf.int64, name="epoch")
+    manager = None
+    if checkpoint_dir is not None:
+        checkpoint = tf.train.Checkpoint(
+            g_ab=model.g_ab,
+            g_ba=model.g_ba,
+            d_a=model.d_a,
+            d_b=model.d_b,
+            g_optimizer=model.g_optimizer,
+            d_optimizer=model.d_optimizer,
+            epoch=epoch,
+        )
+        manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=3)
+        if resume and manager.latest_checkpoint:
+            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+            logger.info("Resumed from %s at epoch %d", manager.latest_checkpoint, int(epoch.numpy()))
+        elif resume:
+            logger.warning("No checkpoint in %s; starting from scratch", checkpoint_dir)
+
+    batches = iter(make_dataset(images_a, images_b, size, batch_size, seed))
+    log_file = writer = None
+    if log_path is not None:
+        new = not log_path.exists()
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_file = log_path.open("a", newline="")
+        writer = csv.DictWriter(log_file, fieldnames=LOG_FIELDS)
+        if new:
+            writer.writeheader()
+    steps = 0
+    losses: dict[str, float] = {}
+    try:
+        while int(epoch.numpy()) < epochs:
+            current = int(epoch.numpy()) + 1
+            for step in range(1, steps_per_epoch + 1):
+                real_a, real_b = next(batches)
+                losses = model.train_step(real_a, real_b)
+                steps += 1
+                if writer is not None:
+                    writer.writerow({"epoch": current, "step": step, **{k: f"{v:.6f}" for k, v in losses.items()}})
+            epoch.assign_add(1)
+            logger.info("Epoch %d/%d: %s", current, epochs, ", ".join(f"{k} {v:.3f}" for k, v in losses.items()))
+            if manager is not None:
+                manager.save(checkpoint_number=current)
+            if log_file is not None:
+                log_file.flush()
+    finally:
+        if log_file is not None:
+            log_file.close()
+    return TrainResult(model=model, epochs=int(epoch.numpy()), steps=steps, final_losses=losses)
+
+
+def export(result: TrainResult, *, pair: str, out_dir: Path, data_source: str, steps_per_epoch: int) -> list[Path]:
+    """Save both generators (no optimiser state) as ``out_dir/<direction>.keras`` plus a JSON sidecar each."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = result.model
+    written = []
+    for direction, generator in zip(directions_of(pair), (model.g_ab, model.g_ba), strict=True):
+        path = out_dir / f"{direction}.keras"
+        generator.save(path)  # never compiled, so the file holds no optimiser state
+        size_bytes = path.stat().st_size
+        if size_bytes > MAX_EXPORT_BYTES:
+            logger.warning("%s is %.1f MB, over the 16 MB limit for files in git", path, size_bytes / 2**20)
+        sidecar = {
+            "pair": pair,
+            "direction": direction,
+            "size": model.size,
+            "filters": model.filters,
+            "blocks": model.residual_blocks,
+            "parameters": int(generator.count_params()),
+            "bytes": size_bytes,
+            "epochs": result.epochs,
+            "steps_per_epoch": steps_per_epoch,
+            "steps_this_run": result.steps,
+            "final_losses": result.final_losses,
+            "data_source": data_source,
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        }
+        path.with_suffix(".json").write_text(json.dumps(sidecar, indent=2) + "\n")
+        logger.info("Exported %s (%.1f MB)", path, size_bytes / 2**20)
+        written.append(path)
+    return written
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pair", required=True, choices=PAIRS)
+    parser.add_argument("--tfds", help=f"a TFDS config, e.g. {TFDS_DATASETS['summer_winter']}")
+    parser.add_argument("--tfds-data-dir", help="where TFDS keeps its data (default: ~/tensorflow_datasets)")
+    parser.add_argument("--folder-a", type=Path, help="photos of the pair's first domain (summer of summer_winter)")
+    parser.add_argument("--folder-b", type=Path, help="photos of the pair's second domain")
+    parser.add_argument("--size", type=int, default=MODEL_SIZE)
+    parser.add_argument("--filters", type=int, default=32, help="generator width: 32 slim (default), 64 full")
+    parser.add_argument("--blocks", type=int, default=6, help="residual blocks: 6 slim (default), 9 full")
+    parser.add_argument("--disc-filters", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=100, help="total epochs, resumed ones included")
+    parser.add_argument("--steps-per-epoch", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint-dir", type=Path)
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir's latest checkpoint")
+    parser.add_argument("--log", type=Path, help="CSV of per-step losses (appended to)")
+    parser.add_argument("--export", action="store_true", help="write both generators to ML_MODELS_DIR/seasons/")
+    parser.add_argument("--out-dir", type=Path, help="export folder (default: ML_MODELS_DIR/seasons)")
+    args = parser.parse_args(argv)
+    if bool(args.tfds) == bool(args.folder_a or args.folder_b):
+        parser.error("give either --tfds NAME or both --folder-a and --folder-b")
+    if not args.tfds and not (args.folder_a and args.folder_b):
+        parser.error("--folder-a and --folder-b go together")
+    if args.resume and args.checkpoint_dir is None:
+        parser.error("--resume needs --checkpoint-dir")
+    if args.size % 4:
+        parser.error("--size must be a multiple of 4")
+    return args
+
+
+def _setup_django() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emopic.settings")
+    django.setup()
+
+
+def _log_to_console() -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    _setup_django()
+    _log_to_console()
+    if args.tfds:
+        images_a, images_b = load_tfds(args.tfds, data_dir=args.tfds_data_dir)
+        data_source = f"tfds:{args.tfds} (trainA, trainB)"
+    else:
+        images_a, images_b = load_folders(args.folder_a, args.folder_b)
+        data_source = f"folders:{args.folder_a} | {args.folder_b}"
+    result = train(
+        images_a=images_a,
+        images_b=images_b,
+        size=args.size,
+        filters=args.filters,
+        blocks=args.blocks,
+        disc_filters=args.disc_filters,
+        epochs=args.epochs,
+        steps_per_epoch=args.steps_per_epoch,
+        batch_size=args.batch_size,
+        checkpoint_dir=args.checkpoint_dir,
+        resume=args.resume,
+        log_path=args.log,
+        seed=args.seed,
+    )
+    if args.export:
+        export(
+            result,
+            pair=args.pair,
+            out_dir=args.out_dir or settings.ML_MODELS_DIR / "seasons",
+            data_source=data_source,
+            steps_per_epoch=args.steps_per_epoch,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
