@@ -123,7 +123,6 @@
     onPointerDown(event) {
       if (event.button > 0) return;
       event.preventDefault();
-      this.box.focus({ preventScroll: true });
       this.box.setPointerCapture(event.pointerId);
       const handle = event.target.closest("[data-crop-handle]");
       const start = this.toNatural(event);
