@@ -24,7 +24,6 @@ import datetime
 import hashlib
 import json
 import logging
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -39,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # as a script, app
 from apps.core.imageio import ImageInputError, RGBImage, decode_image_bytes
 from apps.emoticon.classifiers import ATTRIBUTE_CLASSES, face_crop, model_name, model_path, preprocess
 from apps.emoticon.pipeline.types import EMOTIONS
+from training.common import log_to_console, setup_django
 from training.emoticon.train_attribute import (
     DATA_LIMITS,
     PHOTO_SUFFIXES,
@@ -457,27 +457,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emopic.settings")
-    django.setup()
-
-
-def _log_to_console() -> None:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    for name in ("training.emoticon.train_attribute",):
-        logging.getLogger(name).addHandler(handler)
-        logging.getLogger(name).setLevel(logging.INFO)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    _setup_django()
-    _log_to_console()
+    setup_django()
+    log_to_console(logger)
     return {"mask": run_mask, "emotion": run_emotion, "detector": run_detector}[args.command](args)
 
 

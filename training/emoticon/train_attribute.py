@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import sys
 import time
 from collections import Counter
@@ -41,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # as a script, app
 
 from apps.core.imageio import ImageInputError, Limits, RGBImage, decode_image_bytes
 from apps.emoticon.classifiers import ATTRIBUTE_CLASSES, INPUT_SIZE, build_classifier, face_crop, model_path
+from training.common import log_to_console, setup_django
 
 logger = logging.getLogger("training.emoticon.train_attribute")
 
@@ -404,25 +404,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emopic.settings")
-    django.setup()
-
-
-def _log_to_console() -> None:
-    # Only this script's logger: Django's LOGGING already prints the apps.* loggers (model loads).
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    _setup_django()
-    _log_to_console()
+    setup_django()
+    log_to_console(logger)
     started = time.perf_counter()
     try:
         dataset = load_dataset(args.data, args.attribute, input_size=args.input_size, cache=args.cache)

@@ -27,7 +27,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -43,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # as a script, app
 from apps.core.imageio import ImageInputError, Limits, Matte, RGBImage, decode_image_bytes
 from apps.core.intake import intake_limits
 from apps.idphoto.background_regressor import INPUT_SIZE, background_label, build_model, preprocess
+from training.common import log_to_console, setup_django
 
 logger = logging.getLogger("training.idphoto.train_background")
 
@@ -337,25 +337,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emopic.settings")
-    django.setup()
-
-
-def _log_to_console() -> None:
-    # Only this script's logger: Django's LOGGING already prints the apps.* loggers (matting, model loads).
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    _setup_django()
-    _log_to_console()
+    setup_django()
+    log_to_console(logger)
     dataset = build_dataset(
         portraits=args.portraits, choices=args.choices, input_size=args.input_size, cache=args.cache
     )

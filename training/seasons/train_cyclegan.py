@@ -27,7 +27,6 @@ import csv
 import datetime
 import json
 import logging
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # as a script, app
 
 from apps.seasons.cyclegan import TFDS_DATASETS, CycleGAN, preprocess
 from apps.seasons.pipeline.types import DIRECTIONS, MODEL_SIZE
+from training.common import log_to_console, setup_django
 
 logger = logging.getLogger("training.seasons.train_cyclegan")
 
@@ -270,24 +270,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _setup_django() -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emopic.settings")
-    django.setup()
-
-
-def _log_to_console() -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    _setup_django()
-    _log_to_console()
+    setup_django()
+    log_to_console(logger)
     if args.tfds:
         images_a, images_b = load_tfds(args.tfds, data_dir=args.tfds_data_dir)
         data_source = f"tfds:{args.tfds} (trainA, trainB)"

