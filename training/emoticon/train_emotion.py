@@ -1,7 +1,7 @@
 """Train the emoticon tool's own emotion classifier on FER-2013: a compact VGG-style CNN for the CPU.
 
 The data folder holds ``train/`` and ``test/``, each with one subfolder per
-emotion named exactly as ``EMOTIONS`` (48 x 48 greyscale PNGs). For example
+emotion named exactly as ``EMOTIONS`` (48 x 48 greyscale PNGs or JPEGs). For example
 (it finds the repository from its own path, so any working directory does)::
 
     python training/emoticon/train_emotion.py --data ../shared/data/fer2013 --cache /tmp/fer-cache \\
@@ -47,9 +47,11 @@ logger = logging.getLogger("training.emoticon.train_emotion")
 FACE_SIZE = 48  # FER-2013's own size
 FILTERS: tuple[int, ...] = (32, 64, 128, 256)
 LABEL_SMOOTHING = 0.1
+MIN_LR_SHARE = 0.02  # the cosine schedule ends at 2% of the initial learning rate
 EVAL_BATCH = 256
 # Bump when load_split() changes what it stores.
 CACHE_VERSION = 1
+FACE_SUFFIXES = {".png", ".jpg", ".jpeg"}  # the shared copy of FER-2013 holds JPEGs
 
 Split = tuple[np.ndarray, np.ndarray]  # (uint8 N x 48 x 48 faces, int64 N labels indexing EMOTIONS)
 
@@ -58,7 +60,7 @@ Split = tuple[np.ndarray, np.ndarray]  # (uint8 N x 48 x 48 faces, int64 N label
 
 
 def load_split(folder: Path, cache: Path | None = None) -> Split:
-    """All PNGs of one split as uint8 greyscale faces, with labels in ``EMOTIONS`` order."""
+    """All faces (PNG or JPEG) of one split as uint8 greyscale faces, with labels in ``EMOTIONS`` order."""
     folder = Path(folder)
     cached = None
     if cache is not None:
@@ -74,7 +76,7 @@ def load_split(folder: Path, cache: Path | None = None) -> Split:
     images: list[np.ndarray] = []
     labels: list[int] = []
     for label, emotion in enumerate(EMOTIONS):
-        for path in sorted((folder / emotion).glob("*.png")):
+        for path in sorted(p for p in (folder / emotion).glob("*") if p.suffix.lower() in FACE_SUFFIXES):
             grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
             if grey is None:
                 logger.warning("Skipping %s: not a readable image", path)
@@ -84,7 +86,7 @@ def load_split(folder: Path, cache: Path | None = None) -> Split:
             images.append(grey)
             labels.append(label)
     if not images:
-        raise ValueError(f"{folder}: no PNG faces in its emotion folders")
+        raise ValueError(f"{folder}: no faces in its emotion folders")
     result = np.stack(images), np.asarray(labels, dtype=np.int64)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -193,31 +195,43 @@ def train(
     train_rows, val_rows = stratified_split(labels, val_fraction, seed)
     x_train, y_train = to_model_input(images[train_rows], input_size), labels[train_rows]
     x_val, y_val = to_model_input(images[val_rows], input_size), labels[val_rows]
-    augment = build_augmenter(seed)
-    one_hot = len(EMOTIONS)
+    augmenter = build_augmenter(seed)
+
+    def augment(faces: Any, targets: Any) -> tuple[Any, Any]:
+        return augmenter(faces, training=True), tf.one_hot(targets, len(EMOTIONS))
+
     dataset = (
         tf.data.Dataset.from_tensor_slices((x_train, y_train))
         .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size)
-        .map(lambda x, y: (augment(x, training=True), tf.one_hot(y, one_hot)), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(augment, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
-    validation = tf.data.Dataset.from_tensor_slices((x_val, tf.one_hot(y_val, one_hot))).batch(EVAL_BATCH)
+    validation = tf.data.Dataset.from_tensor_slices((x_val, tf.one_hot(y_val, len(EMOTIONS)))).batch(EVAL_BATCH)
 
     model = build_model(input_size, filters)
     steps = max(1, epochs * math.ceil(len(x_train) / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.02)
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=keras.optimizers.Adam(learning_rate),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
         metrics=["accuracy"],
     )
     started = time.monotonic()
     deadline = started + max_minutes * 60 if max_minutes else math.inf
     best: dict[str, Any] = {"accuracy": -math.inf, "epoch": 0, "weights": None}
-    run = {"epochs": 0, "stopped_early": False}
+    run = {"epochs": 0, "stopped_early": False, "step": 0}
 
     class KeepBest(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+            # Cosine decay over the requested steps or the time budget, whichever runs out first, so a
+            # run cut short by --max-minutes still ends at a low learning rate.
+            progress = run["step"] / steps
+            if max_minutes:
+                progress = max(progress, (time.monotonic() - started) / (deadline - started))
+            cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+            self.model.optimizer.learning_rate.assign(learning_rate * (MIN_LR_SHARE + (1 - MIN_LR_SHARE) * cosine))
+            run["step"] += 1
+
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
             if time.monotonic() > deadline:
                 run["stopped_early"] = True
@@ -228,9 +242,9 @@ def train(
             run["epochs"] = epoch + 1
             accuracy = float(logs.get("val_accuracy", -math.inf))
             logger.info(
-                "epoch %d: loss %.4f, accuracy %.4f, val accuracy %.4f (%.1f min)",
+                "epoch %d: loss %.4f, accuracy %.4f, val accuracy %.4f, learning rate %.2e (%.1f min)",
                 epoch + 1, logs.get("loss", math.nan), logs.get("accuracy", math.nan), accuracy,
-                (time.monotonic() - started) / 60,
+                float(self.model.optimizer.learning_rate), (time.monotonic() - started) / 60,
             )  # fmt: skip
             if accuracy > best["accuracy"]:
                 best.update(accuracy=accuracy, epoch=epoch + 1, weights=self.model.get_weights())
@@ -369,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         "architecture": describe(FILTERS),
         "params": facts.pop("params"),
         "classes": list(EMOTIONS),
+        "input_size": args.input_size,
         "input": f"{args.input_size}x{args.input_size} greyscale: INTER_AREA resize, then preprocess_fer (-1..1)",
         "data": {
             "folder": str(args.data),
@@ -382,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
             "val_fraction": args.val_fraction,
             "seed": args.seed,
             "learning_rate": args.learning_rate,
-            "schedule": "Adam, cosine decay over the requested epochs",
+            "schedule": "Adam, cosine decay over the requested epochs or --max-minutes, whichever ends first",
             "label_smoothing": LABEL_SMOOTHING,
             "augmentation": "flip, rotation 0.03 turn, shift 8%, zoom 10%, brightness 0.15",
             "max_minutes": args.max_minutes,

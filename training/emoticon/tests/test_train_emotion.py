@@ -11,11 +11,11 @@ import pytest
 
 from apps.emoticon.pipeline.emotion import preprocess_fer
 from apps.emoticon.pipeline.types import EMOTIONS
-from training.emoticon.train_emotion import default_engine, load_split, main, parse_args, stratified_split
+from training.emoticon.train_emotion import default_engine, load_split, main, parse_args, stratified_split, train
 
 
-def write_fer_tree(root: Path, per_class: dict[str, int], seed: int = 0) -> None:
-    """48 x 48 greyscale PNGs: noise plus a bright bar whose row depends on the emotion."""
+def write_fer_tree(root: Path, per_class: dict[str, int], seed: int = 0, suffix: str = ".png") -> None:
+    """48 x 48 greyscale faces: noise plus a bright bar whose row depends on the emotion."""
     rng = np.random.default_rng(seed)
     for split, count in per_class.items():
         for label, emotion in enumerate(EMOTIONS):
@@ -24,7 +24,7 @@ def write_fer_tree(root: Path, per_class: dict[str, int], seed: int = 0) -> None
             for index in range(count):
                 face = rng.normal(70, 15, (48, 48))
                 face[4 + 6 * label : 10 + 6 * label, :] = 220
-                cv2.imwrite(str(folder / f"{index:03d}.png"), np.clip(face, 0, 255).astype(np.uint8))
+                cv2.imwrite(str(folder / f"{index:03d}{suffix}"), np.clip(face, 0, 255).astype(np.uint8))
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +64,8 @@ def test_it_writes_a_sidecar_with_test_scores_and_the_fer_comparison(trained):
     assert sidecar["date"]
 
 
-def test_it_reads_the_cache_back_unchanged(trained, tmp_path):
-    write_fer_tree(tmp_path, {"train": 2})
+def test_it_reads_jpegs_and_the_cache_back_unchanged(tmp_path):
+    write_fer_tree(tmp_path, {"train": 2}, suffix=".jpg")  # the shared copy of FER-2013 holds JPEGs
     first = load_split(tmp_path / "train", tmp_path / "cache")
     second = load_split(tmp_path / "train", tmp_path / "cache")
     assert first[0].shape == (14, 48, 48) and first[0].dtype == np.uint8
@@ -103,3 +103,14 @@ def test_it_parses_the_documented_options():
     assert args.val_fraction == 0.1 and args.out is None and args.cache == Path("/c")
     with pytest.raises(SystemExit):
         parse_args(["--val-fraction", "1.5"])
+
+
+def test_it_stops_at_max_minutes_and_keeps_the_best_epoch_so_far(tmp_path):
+    write_fer_tree(tmp_path / "data", {"train": 4})
+    images, labels = load_split(tmp_path / "data" / "train")
+    out = tmp_path / "emotion.keras"
+
+    facts = train(images, labels, out=out, epochs=50, batch_size=4, val_fraction=0.25, max_minutes=1e-6)
+
+    assert facts["stopped_early"] and facts["epochs_run"] == 1 and facts["best_epoch"] == 1
+    assert out.exists() and 0 <= facts["best_val_accuracy"] <= 1
