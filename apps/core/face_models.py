@@ -55,10 +55,6 @@ def _face_detector_loader(model_selection: int):
     return load
 
 
-def _warm(solution: Any) -> None:
-    solution.process(np.zeros((256, 256, 3), np.uint8))
-
-
 def register_models() -> None:
     registry.register(
         registry.ModelSpec(
@@ -67,7 +63,7 @@ def register_models() -> None:
             description="478-point face mesh with iris (MediaPipe face mesh)",
             loader=_load_face_mesh,
             package="mediapipe",
-            warmup=_warm,
+            warmup=registry.warm_mediapipe,
         )
     )
     for name, selection, reach in ((FACE_DETECTOR, 0, "short range"), (FACE_DETECTOR_FAR, 1, "full range")):
@@ -78,7 +74,7 @@ def register_models() -> None:
                 description=f"Face detector, {reach} (MediaPipe BlazeFace)",
                 loader=_face_detector_loader(selection),
                 package="mediapipe",
-                warmup=_warm,
+                warmup=registry.warm_mediapipe,
             )
         )
 

@@ -177,6 +177,21 @@ def load_keras(spec: ModelSpec) -> Any:
     return keras.saving.load_model(spec.path, compile=False)
 
 
+def warm_keras(model: Any) -> None:
+    """One forward pass at the model's own input shape (sides left open are taken as 64 px)."""
+    import numpy as np
+
+    shape = (1, *(side or 64 for side in model.input_shape[1:]))
+    model(np.zeros(shape, np.float32), training=False)
+
+
+def warm_mediapipe(solution: Any) -> None:
+    """One pass of a MediaPipe solution on a blank 256 px image: builds its graph and delegate."""
+    import numpy as np
+
+    solution.process(np.zeros((256, 256, 3), np.uint8))
+
+
 def mediapipe_module_path(relative: str) -> Path:
     """Path of a .tflite model inside the installed mediapipe wheel."""
     import importlib.util

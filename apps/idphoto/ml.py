@@ -31,15 +31,6 @@ def _load_segmenter(spec: registry.ModelSpec) -> Any:
     return mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
 
 
-def _warm_solution(solution: Any) -> None:
-    solution.process(np.zeros((256, 256, 3), np.uint8))
-
-
-def _warm_regressor(model: Any) -> None:
-    _, height, width, channels = model.input_shape  # whatever --input-size it was trained at
-    model(np.zeros((1, height, width, channels), np.float32), training=False)
-
-
 def register_models() -> None:
     registry.register(
         registry.ModelSpec(
@@ -48,7 +39,7 @@ def register_models() -> None:
             description="Person segmentation (MediaPipe selfie segmentation, general 256x256)",
             loader=_load_segmenter,
             package="mediapipe",
-            warmup=_warm_solution,
+            warmup=registry.warm_mediapipe,
         )
     )
     registry.register(
@@ -59,7 +50,7 @@ def register_models() -> None:
             loader=registry.load_keras,
             path=background_regressor_path(),
             training_command="python training/idphoto/train_background.py --portraits DIR",
-            warmup=_warm_regressor,
+            warmup=registry.warm_keras,
             optional=True,
         )
     )

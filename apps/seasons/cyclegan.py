@@ -367,11 +367,6 @@ def _load_generator(spec: registry.ModelSpec) -> Any:
     return registry.load_keras(spec)
 
 
-def _warm(model: Any) -> None:
-    size = _input_size(model)
-    model(np.zeros((1, size, size, 3), np.float32), training=False)
-
-
 def register_models() -> None:
     for key, direction in DIRECTIONS.items():
         registry.register(
@@ -382,7 +377,7 @@ def register_models() -> None:
                 loader=_load_generator,
                 path=generator_path(key),
                 training_command=training_command(direction.pair),
-                warmup=_warm,
+                warmup=registry.warm_keras,
                 optional=True,
             )
         )

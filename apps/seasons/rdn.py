@@ -171,10 +171,6 @@ def model_path() -> Path:
     return settings.ML_MODELS_DIR / "seasons" / "rdn.keras"
 
 
-def _warm(model: Any) -> None:
-    model(np.zeros((1, 64, 64, 3), np.float32), training=False)
-
-
 def register_models() -> None:
     registry.register(
         registry.ModelSpec(
@@ -184,7 +180,7 @@ def register_models() -> None:
             loader=registry.load_keras,
             path=model_path(),
             training_command=TRAINING_COMMAND,
-            warmup=_warm,
+            warmup=registry.warm_keras,
             optional=True,
         )
     )

@@ -2,7 +2,7 @@
 and the source system's architecture (EfficientNet-B0 at 224 + a ResNet-34 matting network at 512,
 random weights) on the same machine in the same run, printed as ratios.
 
-    .venv/bin/python bench/bench_idphoto.py [--repeats 15] [--skip-source]
+    .venv/bin/python bench/idphoto.py [--repeats 15] [--skip-source]
 
 Not a test: speed is measured here and recorded in docs/PERFORMANCE.md.
 """
