@@ -22,7 +22,7 @@ from .models import Emoticon
 from .pipeline.attributes import face_shape, measure_attributes
 from .pipeline.emotion import EmotionResult, aligned_face
 from .pipeline.render import render_png, render_svg, sticker_pack
-from .pipeline.types import EMOTIONS, FRAME_SHAPES, GLASSES, MONK_SCALE, Attributes, EmoticonSpec, FaceShape
+from .pipeline.types import Attributes, EmoticonSpec, FaceShape
 
 logger = logging.getLogger(__name__)
 WORKING_SIDE = 1024  # detection and landmarks need no more; the face crop is taken at full size
@@ -202,10 +202,3 @@ def emoticon_correct(*, emoticon: Emoticon, corrections: dict) -> Emoticon:
 
 def emoticon_sticker_pack(*, emoticon: Emoticon) -> bytes:
     return sticker_pack(spec_of(emoticon))
-
-
-def monk_step_of(hex_colour: str) -> int:
-    return MONK_SCALE.index(hex_colour) + 1 if hex_colour in MONK_SCALE else 0
-
-
-CHOICES = {"emotion": EMOTIONS, "glasses": GLASSES, "frame_shape": FRAME_SHAPES}
