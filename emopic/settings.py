@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "apps.idphoto",
     "apps.emoticon",
     "apps.seasons",
+    "apps.suit",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("idphoto/", include("apps.idphoto.urls")),
     path("emoticon/", include("apps.emoticon.urls")),
     path("seasons/", include("apps.seasons.urls")),
+    path("suit/", include("apps.suit.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -91,10 +91,12 @@ def _register_routers() -> None:
     from apps.emoticon.api import router as emoticon_router
     from apps.idphoto.api import router as idphoto_router
     from apps.seasons.api import router as seasons_router
+    from apps.suit.api import router as suit_router
 
     api.add_router("/idphoto/", idphoto_router)
     api.add_router("/emoticon/", emoticon_router)
     api.add_router("/seasons/", seasons_router)
+    api.add_router("/suit/", suit_router)
 
 
 _register_routers()

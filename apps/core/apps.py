@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "emopic"
 
     def ready(self) -> None:
-        from . import face_models
+        from . import body_models, face_models
 
+        body_models.register_models()
         face_models.register_models()
