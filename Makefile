@@ -39,4 +39,4 @@ lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 bench: install
-	$(BIN)/python bench/idphoto.py && $(BIN)/python bench/emoticon.py && $(BIN)/python bench/seasons.py
+	$(BIN)/python bench/idphoto.py && $(BIN)/python bench/emoticon.py && $(BIN)/python bench/seasons.py && $(BIN)/python bench/suit.py

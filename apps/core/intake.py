@@ -42,6 +42,13 @@ class ImageIntake:
     def __init__(self, request: HttpRequest) -> None:
         self._request = request
         self._decoded: dict[str, DecodedImage] = {}
+        self._json: dict | None = None
+
+    def fields(self) -> dict:
+        """The request's other fields, from a form (multipart or urlencoded) or a JSON object body alike."""
+        if self._request.content_type == "application/json":
+            return self._json_body()
+        return self._request.POST.dict()
 
     def get(self, field: str = "image") -> DecodedImage:
         if field not in self._decoded:
@@ -77,12 +84,15 @@ class ImageIntake:
         )
 
     def _json_body(self) -> dict:
+        if self._json is not None:
+            return self._json
         try:
             body = json.loads(self._request.body or b"{}")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ImageInputError("bad_json", "The request body is not valid JSON.") from exc
         if not isinstance(body, dict):
             raise ImageInputError("bad_json", 'The JSON body must be an object such as {"image": "data:..."}.')
+        self._json = body
         return body
 
 

@@ -35,6 +35,7 @@ class SizeOut(Schema):
     width_px: int
     height_px: int
     dpi: int
+    chosen: bool
     url: str
     sheet_url: str
 

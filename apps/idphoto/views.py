@@ -7,11 +7,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.core.imageio import ImageInputError
 from apps.core.ml import ModelUnavailable
+from apps.core.models import Creation
 from apps.core.services import CreationNotSaved, session_owner
 
 from .forms import BackgroundForm
 from .models import IdPhoto
-from .pipeline.sizes import DPI, ID_SIZES
+from .pipeline.sizes import DPI, ID_SIZES, IdSize
 from .services import idphoto_choose_background, idphoto_generate, render_size
 
 
@@ -20,7 +21,9 @@ def _own_photo(request: HttpRequest, token: str) -> IdPhoto:
     return get_object_or_404(IdPhoto, token=token, owner_session=request.session.session_key or "-")
 
 
-def size_links(photo: IdPhoto) -> list[dict]:
+def size_links(creation: Creation, chosen: str | None = None) -> list[dict]:
+    """Every ID size of a creation (idphoto's or another tool's that renders them), the chosen one first."""
+    sizes = sorted(ID_SIZES.values(), key=lambda size: size.key != chosen)
     return [
         {
             "key": size.key,
@@ -30,11 +33,22 @@ def size_links(photo: IdPhoto) -> list[dict]:
             "width_px": size.width_px,
             "height_px": size.height_px,
             "dpi": DPI,
-            "url": reverse("idphoto:size", args=[photo.token, size.key]),
-            "sheet_url": reverse("idphoto:sheet", args=[photo.token, size.key]),
+            "chosen": size.key == chosen,
+            "url": reverse(f"{creation.TOOL}:size", args=[creation.token, size.key]),
+            "sheet_url": reverse(f"{creation.TOOL}:sheet", args=[creation.token, size.key]),
         }
-        for size in ID_SIZES.values()
+        for size in sizes
     ]
+
+
+def size_response(body: bytes, creation: Creation, size: IdSize, sheet: bool) -> HttpResponse:
+    """A rendered size as a download; never cached by the browser or a proxy (it is someone's face)."""
+    response = HttpResponse(body, content_type="image/jpeg")
+    kind = "print-sheet-4x6in" if sheet else "id"
+    prefix = "emopic" if creation.TOOL == "idphoto" else f"emopic-{creation.TOOL}"
+    response["Content-Disposition"] = f'attachment; filename="{prefix}-{kind}-{size.key}.jpg"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _result_context(photo: IdPhoto) -> dict:
@@ -80,9 +94,4 @@ def download_size(request: HttpRequest, token: str, size_key: str, sheet: bool =
     size = ID_SIZES.get(size_key)
     if size is None:
         raise Http404("Unknown size")
-    body = render_size(photo=photo, size=size, sheet=sheet)
-    response = HttpResponse(body, content_type="image/jpeg")
-    kind = "print-sheet-4x6in" if sheet else "id"
-    response["Content-Disposition"] = f'attachment; filename="emopic-{kind}-{size.key}.jpg"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return size_response(render_size(photo=photo, size=size, sheet=sheet), photo, size, sheet)

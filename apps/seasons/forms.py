@@ -5,8 +5,6 @@ import json
 from django import forms
 from django.http import HttpRequest
 
-from apps.core.imageio import ImageInputError
-
 from .pipeline.types import DIRECTIONS
 from .services import Crop, SeasonsRejected
 
@@ -25,14 +23,7 @@ class SeasonsForm(forms.Form):
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> SeasonsForm:
-        if request.content_type == "application/json":
-            try:
-                body = json.loads(request.body or b"{}")
-            except ValueError as exc:
-                raise ImageInputError("bad_json", "The request body is not valid JSON.") from exc
-            data = body if isinstance(body, dict) else {}
-        else:
-            data = request.POST.dict()
+        data = request.image_intake.fields()
         crop = data.get("crop")
         if isinstance(crop, str) and crop.strip():
             try:

@@ -6,28 +6,16 @@ from ninja import Router, Schema
 
 from apps.core.api import ErrorOut, image_request_body
 from apps.core.services import session_owner
+from apps.idphoto.api import SizeOut
 from apps.idphoto.pipeline.sizes import ID_SIZES
+from apps.idphoto.views import size_links
 
 from .forms import RefitForm, SuitForm
 from .models import SuitPhoto
 from .pipeline.garments import STYLES
 from .services import LIFT_RANGE, WIDEN_RANGE, suit_generate, suit_refit
-from .views import size_links
 
 router = Router(tags=["suit"])
-
-
-class SizeOut(Schema):
-    key: str
-    label: str
-    width_mm: float
-    height_mm: float
-    width_px: int
-    height_px: int
-    dpi: int
-    chosen: bool
-    url: str
-    sheet_url: str
 
 
 class BackgroundOut(Schema):
@@ -71,8 +59,9 @@ def _out(request: HttpRequest, photo: SuitPhoto) -> dict:
         "widen": photo.widen,
         "result_url": request.build_absolute_uri(photo.output_image.url),
         "page_url": request.build_absolute_uri(photo.get_absolute_url()),
-        "sizes": [{**s, "url": request.build_absolute_uri(s["url"]),
-                   "sheet_url": request.build_absolute_uri(s["sheet_url"])} for s in size_links(photo)],
+        "sizes": [{**link, "url": request.build_absolute_uri(link["url"]),
+                   "sheet_url": request.build_absolute_uri(link["sheet_url"])}
+                  for link in size_links(photo, photo.size_key)],
         "engines": photo.engines,
         "timings_ms": photo.timings_ms,
     }  # fmt: skip

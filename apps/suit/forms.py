@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.http import HttpRequest
 
-from apps.core.imageio import ImageInputError
 from apps.idphoto.pipeline.sizes import ID_SIZES
 
 from .pipeline.garments import DEFAULT_STYLE, STYLES
@@ -39,14 +36,7 @@ class SuitForm(_SuitFields):
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> SuitForm:
-        if request.content_type == "application/json":
-            try:
-                body = json.loads(request.body or b"{}")
-            except ValueError as exc:
-                raise ImageInputError("bad_json", "The request body is not valid JSON.") from exc
-            data = body if isinstance(body, dict) else {}
-        else:
-            data = request.POST.dict()
+        data = request.image_intake.fields()
         return cls({key: data.get(key) for key in ("style", "size", "background")})
 
     def clean_size(self) -> str:

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.imageio import ImageInputError
 from apps.core.ml import ModelUnavailable
 from apps.core.services import CreationNotSaved, session_owner
-from apps.idphoto.pipeline.sizes import DPI, ID_SIZES
+from apps.idphoto.pipeline.sizes import ID_SIZES
+from apps.idphoto.views import size_links, size_response
 
 from .forms import RefitForm, SuitForm
 from .models import SuitPhoto
@@ -22,19 +22,6 @@ def _own_photo(request: HttpRequest, token: str) -> SuitPhoto:
     return get_object_or_404(SuitPhoto, token=token, owner_session=request.session.session_key or "-")
 
 
-def size_links(photo: SuitPhoto) -> list[dict]:
-    sizes = sorted(ID_SIZES.values(), key=lambda size: size.key != photo.size_key)  # the chosen one first
-    return [
-        {
-            "key": size.key, "label": size.label, "width_mm": size.width_mm, "height_mm": size.height_mm,
-            "width_px": size.width_px, "height_px": size.height_px, "dpi": DPI, "chosen": size.key == photo.size_key,
-            "url": reverse("suit:size", args=[photo.token, size.key]),
-            "sheet_url": reverse("suit:sheet", args=[photo.token, size.key]),
-        }
-        for size in sizes
-    ]  # fmt: skip
-
-
 def _new_context(form: SuitForm | None = None, error: str | None = None) -> dict:
     data = form.data if form is not None else {}
     return {"styles": STYLES.values(), "sizes": ID_SIZES.values(), "chosen_style": data.get("style"),
@@ -42,7 +29,8 @@ def _new_context(form: SuitForm | None = None, error: str | None = None) -> dict
 
 
 def _result_context(photo: SuitPhoto, error: str | None = None) -> dict:
-    return {"photo": photo, "sizes": size_links(photo), "styles": STYLES.values(), "style": STYLES[photo.style],
+    return {"photo": photo, "sizes": size_links(photo, photo.size_key), "styles": STYLES.values(),
+            "style": STYLES[photo.style],
             "lift_range": LIFT_RANGE, "widen_range": WIDEN_RANGE, "error": error}  # fmt: skip
 
 
@@ -94,9 +82,4 @@ def download_size(request: HttpRequest, token: str, size_key: str, sheet: bool =
     size = ID_SIZES.get(size_key)
     if size is None:
         raise Http404("Unknown size")
-    body = render_size(photo=photo, size=size, sheet=sheet)
-    response = HttpResponse(body, content_type="image/jpeg")
-    kind = "print-sheet-4x6in" if sheet else "id"
-    response["Content-Disposition"] = f'attachment; filename="emopic-suit-{kind}-{size.key}.jpg"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return size_response(render_size(photo=photo, size=size, sheet=sheet), photo, size, sheet)

@@ -22,7 +22,8 @@ def dress(foreground: RGBImage, kept: Matte, front: Matte, suit: SuitLayer) -> D
     face and hair again (``front`` ⊂ ``kept``), so hair lying over the shoulders stays over the jacket.
     The old clothes are in neither layer: where the suit does not reach, they are gone.
     ``kept`` and ``front`` are soft masks already multiplied by the person's matte."""
-    behind = np.clip(kept - front, 0.0, 1.0)  # the neck: under the suit
+    # The neck, under the suit: the layer that, with face and hair over it, covers what ``kept`` covers.
+    behind = np.clip((kept - front) / np.maximum(1.0 - front, 1e-4), 0.0, 1.0)
     alpha = front + behind * (1.0 - front)
     out = foreground.copy()
     # Above the suit's top row the person is only themselves: the layering changes nothing there.

@@ -132,7 +132,8 @@ def parse_portrait(rgb: RGBImage, alpha: Matte, landmarks: npt.NDArray[np.float3
     if hair_model is not None:
         clothes_model = _colour_model(lab, body & ~neck & ~hair_like & _lower_middle(centre_x, face_width, body.shape))
         # Hair that falls below the chin hangs beside the neck, not in front of it: a white collar
-        # under white hair, or a dark tie under dark hair, is clothing.
+        # under white hair, or a dark tie under dark hair, is clothing. (Continuing strands into the
+        # neck's column was tried: it kept a beaded neckline under red hair as "hair".)
         beside_neck = ~_columns_between(chin[0] - 0.3 * face_width, chin[0] + 0.3 * face_width, (height, width))
         long_hair = body & hair_like & ~neck & beside_neck
         if clothes_model is not None:

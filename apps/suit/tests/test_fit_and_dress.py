@@ -173,6 +173,18 @@ def test_old_clothes_the_suit_does_not_reach_are_removed():
     assert dressed.alpha[:, 0].min() == 1.0
 
 
+def test_where_the_face_fades_into_the_neck_the_person_stays_opaque():
+    foreground = np.full((1, 3, 3), 120, np.uint8)
+    kept = np.ones((1, 3), np.float32)  # face above, neck below: all of it kept
+    front = np.array([[1.0, 0.5, 0.0]], np.float32)  # the face's soft lower edge
+    no_suit = layer(np.zeros((1, 3)), (0, 0, 0))
+
+    dressed = dress(foreground, kept, front, no_suit)
+
+    assert np.allclose(dressed.alpha, 1.0)
+    assert (dressed.foreground == 120).all()
+
+
 def test_soft_hair_edges_blend_over_the_suit():
     foreground = np.full((1, 1, 3), 200, np.uint8)
     half = np.full((1, 1), 0.5, np.float32)

@@ -181,3 +181,19 @@ def test_the_print_sheet_is_six_by_four_inches(id_like_suit):
     image = Image.open(io.BytesIO(render_size(photo=photo, size=ID_SIZES["35x45"], sheet=True)))
 
     assert image.size == (1800, 1200) and image.info["dpi"] == pytest.approx((300, 300))
+
+
+@pytest.mark.parametrize("degrees", [-10, 10])
+def test_a_tilted_photo_gets_a_suit_tilted_with_the_shoulders(degrees):
+    rgb = shared_photo(ID_LIKE)
+    height, width = rgb.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    tilted = cv2.warpAffine(rgb, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    _, fit, _ = parse_photo(tilted, matte_photo(tilted), Timer())
+
+    def angle(a, b) -> float:
+        return float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])))
+
+    # OpenCV turns the picture anticlockwise for a positive angle: its right side rises (y falls).
+    assert angle(fit.shoulder_left, fit.shoulder_right) == pytest.approx(-degrees, abs=5)
+    assert angle(fit.neck_left, fit.neck_right) == pytest.approx(-degrees, abs=5)  # the collar follows
