@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench migrations-check browsers
+.PHONY: run test install lint bench migrations-check browsers testdata
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run with PYTHON=/path/to/python3.11"; exit 1; }
@@ -31,12 +31,28 @@ browsers:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
-test: install browsers
+# Full-body sample photos for the composition tests: OpenCV's own sample data, from Debian's
+# opencv-doc package, unpacked under .cache/ (no root needed unless the package lists are missing).
+OPENCV_SAMPLES := .cache/opencv-samples
+OPENCV_FILES := basketball1.png messi5.jpg vtest.avi
+testdata: $(OPENCV_SAMPLES)/.done
+$(OPENCV_SAMPLES)/.done:
+	mkdir -p .cache/deb $(OPENCV_SAMPLES)
+	cd .cache/deb && { apt-get download opencv-doc 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq; else sudo apt-get update -qq; fi; apt-get download opencv-doc; }; }
+	dpkg-deb --fsys-tarfile .cache/deb/opencv-doc_*.deb | tar -x -C .cache/deb \
+	  $(addprefix ./usr/share/doc/opencv-doc/examples/data/,$(OPENCV_FILES))
+	cp $(addprefix .cache/deb/usr/share/doc/opencv-doc/examples/data/,$(OPENCV_FILES)) $(OPENCV_SAMPLES)/
+	rm -rf .cache/deb
+	touch $@
+
+test: install browsers testdata
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-bench: install
-	$(BIN)/python bench/idphoto.py && $(BIN)/python bench/emoticon.py && $(BIN)/python bench/seasons.py && $(BIN)/python bench/suit.py
+bench: install testdata
+	$(BIN)/python bench/idphoto.py && $(BIN)/python bench/emoticon.py && $(BIN)/python bench/seasons.py && $(BIN)/python bench/suit.py \
+	  && $(BIN)/python bench/composition.py

@@ -1,5 +1,11 @@
-"""WebSocket routes. Tools with live features (composition) add theirs here."""
+"""WebSocket routes."""
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from apps.composition.consumers import CoachConsumer
+
+websocket_urlpatterns = [
+    path("ws/composition/", CoachConsumer.as_asgi()),
+]

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.emoticon",
     "apps.seasons",
     "apps.suit",
+    "apps.composition",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +98,17 @@ DATABASES = {
     }
 }
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The embedded default keeps everything in one process; with several ASGI processes or machines,
+# point EMOPIC_REDIS_URL at a Redis server.
+if os.getenv("EMOPIC_REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["EMOPIC_REDIS_URL"]]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -152,6 +163,8 @@ EMOPIC_EMOTICON_MIN_FACE_CONFIDENCE = float(os.getenv("EMOPIC_EMOTICON_MIN_FACE_
 
 ML_MODELS_DIR = Path(os.getenv("EMOPIC_ML_MODELS_DIR", str(BASE_DIR / "ml_models")))
 EMOPIC_WARMUP_MODELS = envbool("EMOPIC_WARMUP_MODELS", "False")
+# Threads that run the live coach's models per process: one per core is enough (the models serialise).
+EMOPIC_INFERENCE_THREADS = envint("EMOPIC_INFERENCE_THREADS", str(os.cpu_count() or 2))
 
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30

@@ -12,6 +12,7 @@ urlpatterns = [
     path("emoticon/", include("apps.emoticon.urls")),
     path("seasons/", include("apps.seasons.urls")),
     path("suit/", include("apps.suit.urls")),
+    path("composition/", include("apps.composition.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -42,3 +42,14 @@ def data_url(data: bytes, mime: str = "image/jpeg") -> str:
 
 def flat_image(width: int = 200, height: int = 200, colour: tuple[int, int, int] = (12, 75, 51)) -> np.ndarray:
     return np.full((height, width, 3), colour, np.uint8)
+
+
+OPENCV_SAMPLES = REPO / ".cache" / "opencv-samples"
+
+
+def opencv_sample(name: str) -> np.ndarray:
+    """An RGB photo from OpenCV's sample data (Debian's opencv-doc, unpacked by `make testdata`), or a skip."""
+    path = OPENCV_SAMPLES / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: run `make testdata` (OpenCV's sample photos from Debian's opencv-doc)")
+    return np.ascontiguousarray(np.asarray(Image.open(path).convert("RGB")))

@@ -88,6 +88,7 @@ def _not_saved(request: HttpRequest, exc: CreationNotSaved) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from apps.composition.api import router as composition_router
     from apps.emoticon.api import router as emoticon_router
     from apps.idphoto.api import router as idphoto_router
     from apps.seasons.api import router as seasons_router
@@ -97,6 +98,7 @@ def _register_routers() -> None:
     api.add_router("/emoticon/", emoticon_router)
     api.add_router("/seasons/", seasons_router)
     api.add_router("/suit/", suit_router)
+    api.add_router("/composition/", composition_router)
 
 
 _register_routers()
