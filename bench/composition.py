@@ -83,7 +83,8 @@ def start_daphne(port: int) -> subprocess.Popen:
     raise RuntimeError("daphne did not start")
 
 
-async def one_client(url: str, jpeg: bytes, seconds: float) -> tuple[int, list[float]]:
+async def one_client(url: str, jpeg: bytes, seconds: float, pace_ms: float) -> tuple[int, list[float]]:
+    """As the page does: the next frame when the last is answered, and not sooner than ``pace_ms`` after it."""
     import websockets
 
     answered, latencies = 0, []
@@ -93,6 +94,7 @@ async def one_client(url: str, jpeg: bytes, seconds: float) -> tuple[int, list[f
         while time.monotonic() < end:
             seq += 1
             sent = time.perf_counter()
+            next_send = sent + pace_ms / 1000
             await ws.send(seq.to_bytes(4, "big") + jpeg)
             while True:
                 message = json.loads(await ws.recv())
@@ -101,25 +103,28 @@ async def one_client(url: str, jpeg: bytes, seconds: float) -> tuple[int, list[f
             if message["type"] == "analysis":
                 answered += 1
                 latencies.append((time.perf_counter() - sent) * 1000)
+            await asyncio.sleep(max(0.0, next_send - time.perf_counter()))
     return answered, latencies
 
 
-async def clients(url: str, jpeg: bytes, count: int, seconds: float) -> tuple[float, list[float]]:
-    results = await asyncio.gather(*(one_client(url, jpeg, seconds) for _ in range(count)))
+async def clients(url: str, jpeg: bytes, count: int, seconds: float, pace_ms: float) -> tuple[float, list[float]]:
+    results = await asyncio.gather(*(one_client(url, jpeg, seconds, pace_ms) for _ in range(count)))
     per_client_fps = [answered / seconds for answered, _ in results]
     latencies = [latency for _, client_latencies in results for latency in client_latencies]
     return float(np.mean(per_client_fps)), latencies
 
 
-def bench_sockets(jpeg: bytes, counts: list[int], seconds: float) -> dict[int, tuple[float, list[float]]]:
+def bench_sockets(
+    jpeg: bytes, counts: list[int], seconds: float, pace_ms: float
+) -> dict[int, tuple[float, list[float]]]:
     port = free_port()
     process = start_daphne(port)
     url = f"ws://127.0.0.1:{port}/ws/composition/"
     try:
-        asyncio.run(clients(url, jpeg, 1, 8))  # warm-up: models load in the server process
+        asyncio.run(clients(url, jpeg, 1, 8, pace_ms))  # warm-up: models load in the server process
         results = {}
         for count in counts:
-            fps, latencies = asyncio.run(clients(url, jpeg, count, seconds))
+            fps, latencies = asyncio.run(clients(url, jpeg, count, seconds, pace_ms))
             results[count] = (fps, latencies)
             print(f"  {count} client(s): {fps:5.1f} frames/s each, {fps * count:5.1f} in all; "
                   f"round trip p50 {p(latencies, 50):6.1f} ms, p95 {p(latencies, 95):6.1f} ms")  # fmt: skip
@@ -161,13 +166,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", default="1,4,8")
+    parser.add_argument("--pace-ms", type=float, default=100.0, help="the page's least gap between frames (0: none)")
     args = parser.parse_args()
 
     setup()
     jpeg = frame_320()
     frame = bench_frame(jpeg, args.repeats)
-    print(f"\nSustained, real daphne on loopback, {args.seconds:.0f} s per run:")
-    sockets = bench_sockets(jpeg, [int(c) for c in args.clients.split(",")], args.seconds)
+    print(
+        f"\nSustained, real daphne on loopback, {args.seconds:.0f} s per run, frames at least {args.pace_ms:.0f} ms apart:"
+    )
+    sockets = bench_sockets(jpeg, [int(c) for c in args.clients.split(",")], args.seconds, args.pace_ms)
     bodypix = bench_bodypix(args.repeats)
     print("\nRatios (source system / emopic, same machine, same run; > 1 means emopic is faster):")
     print(f"  BodyPix-sized network alone vs our whole frame p50: {p(bodypix, 50) / p(frame, 50):.2f}x")

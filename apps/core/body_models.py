@@ -51,6 +51,7 @@ def register_models() -> None:
             loader=_load_pose,
             package="mediapipe",
             warmup=registry.warm_mediapipe,
+            parallel=True,
         )
     )
 

@@ -75,6 +75,7 @@ def register_models() -> None:
                 loader=_face_detector_loader(selection),
                 package="mediapipe",
                 warmup=registry.warm_mediapipe,
+                parallel=True,
             )
         )
 

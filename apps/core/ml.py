@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +44,10 @@ class ModelSpec:
     warmup: Callable[[Any], None] | None = None
     # An optional model has a fallback engine; the site works without it.
     optional: bool = False
+    # Load one copy per inference thread (settings.EMOPIC_INFERENCE_THREADS) so calls from several
+    # threads run at once, one core each, instead of queueing on one copy. For the small MediaPipe
+    # graphs the live coach runs on every frame; measured in bench/composition.py.
+    parallel: bool = False
 
     @property
     def source(self) -> str:
@@ -77,11 +82,19 @@ class LoadedModel:
     model: Any
     load_seconds: float
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # For a parallel spec: every copy (``model`` among them), each lent to one caller at a time.
+    free_copies: queue.SimpleQueue | None = None
 
     def run(self, fn: Callable[[Any], T]) -> T:
-        """Call ``fn(model)`` with this model to itself."""
-        with self.lock:
-            return fn(self.model)
+        """Call ``fn(model)`` with a copy of this model to itself."""
+        if self.free_copies is None:
+            with self.lock:
+                return fn(self.model)
+        copy = self.free_copies.get()
+        try:
+            return fn(copy)
+        finally:
+            self.free_copies.put(copy)
 
     def predict(self, batch: Any) -> Any:
         """Keras models: one forward pass (``model(x)``, cheaper than ``predict()`` for one image)."""
@@ -146,9 +159,10 @@ def _load(spec: ModelSpec) -> LoadedModel:
         raise ModelUnavailable(spec.missing_message())
     started = time.perf_counter()
     try:
-        model = spec.loader(spec)
+        copies = [spec.loader(spec) for _ in range(_copies(spec))]
         if spec.warmup is not None:
-            spec.warmup(model)
+            for copy in copies:
+                spec.warmup(copy)
     except ModelUnavailable:
         raise
     except Exception as exc:  # a corrupt file, an incompatible package: name it, keep the site up
@@ -156,7 +170,20 @@ def _load(spec: ModelSpec) -> LoadedModel:
         raise ModelUnavailable(f"Model '{spec.name}' failed to load from {spec.source}: {exc}") from exc
     seconds = time.perf_counter() - started
     logger.info("Loaded model %s from %s in %.2fs", spec.name, spec.source, seconds)
-    return LoadedModel(spec=spec, model=model, load_seconds=seconds)
+    if len(copies) == 1:
+        return LoadedModel(spec=spec, model=copies[0], load_seconds=seconds)
+    free: queue.SimpleQueue = queue.SimpleQueue()
+    for copy in copies:
+        free.put(copy)
+    return LoadedModel(spec=spec, model=copies[0], load_seconds=seconds, free_copies=free)
+
+
+def _copies(spec: ModelSpec) -> int:
+    if not spec.parallel:
+        return 1
+    from django.conf import settings
+
+    return max(1, int(getattr(settings, "EMOPIC_INFERENCE_THREADS", 1)))
 
 
 def forget_loaded() -> None:

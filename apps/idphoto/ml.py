@@ -40,6 +40,7 @@ def register_models() -> None:
             loader=_load_segmenter,
             package="mediapipe",
             warmup=registry.warm_mediapipe,
+            parallel=True,
         )
     )
     registry.register(

@@ -134,3 +134,42 @@ def test_a_failed_load_is_not_retried_until_the_file_changes(clean_registry, tmp
     with pytest.raises(ml.ModelUnavailable):
         ml.get_model("broken")
     assert len(attempts) == 2
+
+
+def test_a_parallel_model_lends_one_copy_per_inference_thread_to_one_caller_at_a_time(clean_registry, settings):
+    settings.EMOPIC_INFERENCE_THREADS = 2
+    calls: list[int] = []
+    ml.register(counting_spec("double", calls, parallel=True))
+    loaded = ml.get_model("double")
+    inside: list[int] = []
+    most_inside = []
+    lock = threading.Lock()
+
+    def use(copy):
+        with lock:
+            inside.append(id(copy))
+            most_inside.append(len(inside))
+        time.sleep(0.05)
+        with lock:
+            inside.remove(id(copy))
+        return copy(21)
+
+    threads = [threading.Thread(target=lambda: loaded.run(use)) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(calls) == 2  # two copies loaded
+    assert max(most_inside) == 2  # two callers at once, never more
+    assert loaded.run(lambda copy: copy(21)) == 42
+
+
+def test_a_model_that_is_not_parallel_has_one_copy_whatever_the_threads(clean_registry, settings):
+    settings.EMOPIC_INFERENCE_THREADS = 4
+    calls: list[int] = []
+    ml.register(counting_spec("double", calls))
+
+    ml.get_model("double")
+
+    assert len(calls) == 1
