@@ -28,10 +28,12 @@ def landscape() -> np.ndarray:
     files = sorted(path.glob("*.jpg")) if path.exists() else []
     if files:
         rgb = np.asarray(Image.open(files[1]).convert("RGB"))
-        return np.ascontiguousarray(cv2.resize(rgb, (640, 480), interpolation=cv2.INTER_CUBIC))
-    from skimage import data
+    else:
+        from skimage import data
 
-    return np.ascontiguousarray(data.coffee())
+        rgb = data.coffee()
+    # Both at 640x480: the crops below are chosen for that size.
+    return np.ascontiguousarray(cv2.resize(rgb, (640, 480), interpolation=cv2.INTER_CUBIC))
 
 
 JPEG = encode(landscape(), "JPEG", quality=92)
