@@ -8,6 +8,7 @@ production counterpart (see docs/DEPLOY.md once it exists).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -22,12 +23,15 @@ def envbool(name: str, default: str) -> bool:
     return value == "True"
 
 
-def envint(name: str, default: str) -> int:
+def envint(name: str, default: str, minimum: int | None = None) -> int:
     value = os.getenv(name, default)
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name}={value} is not an integer") from exc
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is below its minimum, {minimum}")
+    return number
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -86,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.tools",
+                "apps.core.context_processors.privacy",
             ],
         },
     },
@@ -168,6 +173,34 @@ EMOPIC_INFERENCE_THREADS = envint("EMOPIC_INFERENCE_THREADS", str(os.cpu_count()
 
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+
+# HTTPS and browser hardening, for production only: development and the tests (live server and
+# WebSockets included) run with DEBUG on and over plain HTTP. `manage.py check --deploy` passes with the defaults.
+if not DEBUG:
+    # Behind a TLS-terminating proxy, name the header it sets (X-Forwarded-Proto) so that Django sees HTTPS
+    # requests as secure. Only when the proxy overwrites that header on every request: else a client could fake it.
+    if proxy_header := os.getenv("EMOPIC_SECURE_PROXY_SSL_HEADER", ""):
+        if not re.fullmatch(r"[A-Za-z0-9-]+", proxy_header):
+            raise ImproperlyConfigured(f"EMOPIC_SECURE_PROXY_SSL_HEADER={proxy_header} is not a header name")
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+    # False only where the proxy itself redirects HTTP to HTTPS (check --deploy then warns security.W008).
+    SECURE_SSL_REDIRECT = envbool("EMOPIC_SECURE_SSL_REDIRECT", "True")
+    # Browsers remember HSTS for this long: start lower (3600) when first switching a domain to HTTPS.
+    # Subdomains and preloading commit the whole domain to HTTPS; turn them off if a subdomain is plain HTTP.
+    SECURE_HSTS_SECONDS = envint("EMOPIC_HSTS_SECONDS", str(60 * 60 * 24 * 365), minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("EMOPIC_HSTS_INCLUDE_SUBDOMAINS", "True")
+    SECURE_HSTS_PRELOAD = envbool("EMOPIC_HSTS_PRELOAD", "True")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Django's defaults, stated so that a later change of default cannot loosen them silently.
+    X_FRAME_OPTIONS = "DENY"
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Privacy: creations (the uploaded photo and everything made from it) older than this are deleted
+# by `manage.py purge_creations`, run daily. 0 keeps them.
+EMOPIC_RETENTION_DAYS = envint("EMOPIC_RETENTION_DAYS", "30", minimum=0)
 
 LOGGING = {
     "version": 1,

@@ -1,14 +1,19 @@
-"""Services shared by every tool: storing creations whole or not at all."""
+"""Services shared by every tool: storing creations whole or not at all, and purging them when they expire."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import FileField, QuerySet
 from django.http import HttpRequest
 
+from .creations import creation_key, creation_models
 from .models import Creation
 
 logger = logging.getLogger(__name__)
@@ -63,3 +68,80 @@ def replace_file(creation: Creation, field_name: str, filename: str, content: by
         raise
     if old_name and old_name != new_name:
         field_file.storage.delete(old_name)
+
+
+@dataclass(frozen=True)
+class PurgeCount:
+    """What a purge did to one tool's creations; ``found`` alone on a dry run."""
+
+    tool: str
+    found: int
+    deleted: int = 0
+    kept: int = 0
+
+
+def creations_purge(
+    *,
+    older_than: datetime,
+    dry_run: bool = False,
+    batch_size: int = 200,
+    models: Iterable[type[Creation]] | None = None,
+) -> list[PurgeCount]:
+    """Delete every creation (``models``, default: every tool) made before ``older_than``: its files, then its row.
+
+    A row whose files could not all be deleted is kept, for the next purge to retry.
+    """
+    counts = []
+    for model in creation_models() if models is None else models:
+        expired = model.objects.filter(created_at__lt=older_than)
+        if dry_run:
+            counts.append(PurgeCount(tool=model.TOOL, found=expired.count()))
+            continue
+        counts.append(_purge_model(model, expired, batch_size))
+        logger.info("Purged %s: %d deleted, %d kept", model.TOOL, counts[-1].deleted, counts[-1].kept)
+    return counts
+
+
+def _purge_model(model: type[Creation], expired: QuerySet, batch_size: int) -> PurgeCount:
+    # The order, per row: detach it from its visitor, delete its files, and only then delete the row.
+    # - Files before the row: a row left behind is found again and retried by the next purge, whereas a file
+    #   whose row is gone would be a photo nobody can find any more: kept forever, the failure this prevents.
+    # - A storage error keeps the row, and the row keeps the names of files already deleted: blanking them
+    #   would make FileField.url raise on the pages and admin screens that still show the row, while a
+    #   missing file only shows as a broken image, and deleting a missing name again is a no-op.
+    # - So that no visitor is ever served a half-deleted creation, the batch is first detached from its
+    #   session (owner_session="" matches no visitor): the pages and the gallery give it up before any
+    #   file goes. Staff still see a kept row in the review screens until the retry removes it.
+    file_field_names = [f.name for f in model._meta.get_fields() if isinstance(f, FileField)]
+    found = deleted = kept = 0
+    last_pk = None
+    while True:
+        batch_qs = expired.order_by("pk")
+        if last_pk is not None:
+            batch_qs = batch_qs.filter(pk__gt=last_pk)
+        batch = list(batch_qs.only("pk", *file_field_names)[:batch_size])
+        if not batch:
+            break
+        last_pk = batch[-1].pk
+        found += len(batch)
+        model.objects.filter(pk__in=[row.pk for row in batch]).update(owner_session="")
+        done = [row.pk for row in batch if _delete_files(row)]
+        deleted += model.objects.filter(pk__in=done).delete()[1].get(model._meta.label, 0)
+        kept += len(batch) - len(done)
+    return PurgeCount(tool=model.TOOL, found=found, deleted=deleted, kept=kept)
+
+
+def _delete_files(creation: Creation) -> bool:
+    """Delete every file of ``creation`` from its storage; False, logged, if any could not be."""
+    all_gone = True
+    for field_file in creation.file_fields():
+        try:
+            field_file.storage.delete(field_file.name)
+        except FileNotFoundError:
+            pass  # already gone: what we wanted (most storages do not even raise for it)
+        except Exception:
+            # Go on with the other files: each one deleted is personal data gone, and the row is kept anyway.
+            logger.exception("Could not delete %s of %s; its row is kept for the next purge", field_file.name,
+                             creation_key(creation))  # fmt: skip
+            all_gone = False
+    return all_gone
