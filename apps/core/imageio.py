@@ -12,6 +12,7 @@ import base64
 import binascii
 import io
 import re
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -99,7 +100,8 @@ def decode_image_bytes(data: bytes, limits: Limits, source: str = "upload") -> D
             raise ImageInputError(
                 "too_many_pixels", "The image claims far more pixels than any photo; it was not opened.", 413
             ) from exc
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            # ValueError: Pillow's PNG reader on a malformed chunk (a short IHDR, acTL or fcTL).
             raise ImageInputError("corrupt", "The image could not be read; the file looks damaged.") from exc
         width, height = image.size
         if width * height > limits.max_pixels:
@@ -114,7 +116,11 @@ def decode_image_bytes(data: bytes, limits: Limits, source: str = "upload") -> D
                 f"The image is only {width}×{height} pixels; at least {limits.min_side} pixels a side are needed.",
                 422,
             )
-        if getattr(image, "n_frames", 1) > 1:
+        try:
+            frames = getattr(image, "n_frames", 1)
+        except (OSError, ValueError) as exc:
+            raise ImageInputError("corrupt", "The image could not be read; the file looks damaged.") from exc
+        if frames > 1:
             raise ImageInputError("animated", "Animated images are not supported; send a still photo.", 415)
         try:
             image.load()
@@ -123,7 +129,12 @@ def decode_image_bytes(data: bytes, limits: Limits, source: str = "upload") -> D
                 "corrupt", "The image could not be read; the file looks truncated or damaged."
             ) from exc
     try:
-        rgb = _to_rgb(ImageOps.exif_transpose(image))
+        upright = ImageOps.exif_transpose(image)
+    except (OSError, ValueError, TypeError, struct.error) as exc:
+        # Pillow rewrites the EXIF block when it turns the image; a mistyped tag breaks that.
+        raise ImageInputError("corrupt", "The photo's EXIF data is damaged; it could not be turned upright.") from exc
+    try:
+        rgb = _to_rgb(upright)
     except (OSError, ValueError) as exc:
         raise ImageInputError("corrupt", "The image's colour data could not be converted.") from exc
     return DecodedImage(rgb=rgb, format=fmt, source=source)

@@ -88,7 +88,8 @@ class ImageIntake:
             return self._json
         try:
             body = json.loads(self._request.body or b"{}")
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            # RecursionError: JSON nested thousands deep, which no client of ours sends.
             raise ImageInputError("bad_json", "The request body is not valid JSON.") from exc
         if not isinstance(body, dict):
             raise ImageInputError("bad_json", 'The JSON body must be an object such as {"image": "data:..."}.')
