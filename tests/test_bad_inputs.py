@@ -61,11 +61,6 @@ PAGES = [
 UPLOAD, FORM_DATA_URL, JSON_DATA_URL = "upload", "form-data-url", "json-data-url"
 
 
-GUESS_422_GAP = (
-    "Gap: /api/seasons/guess answers 422 too_small for a photo under 64 px a side, but its OpenAPI responses "
-    "list only 200, 400, 413 and 415"
-)
-
 # file -> {transport: (status, code)}, the documented answer whichever tool receives it.
 BROKEN: dict[str, dict[str, tuple[int, str]]] = {
     "empty.jpg": dict.fromkeys((UPLOAD, FORM_DATA_URL, JSON_DATA_URL), (400, "empty")),
@@ -173,10 +168,8 @@ def assert_friendly_page(response, status: int, message: str | None = None) -> N
 @pytest.mark.parametrize("endpoint", API, ids=str)
 @pytest.mark.parametrize("name,transport,status,code", broken_cases((UPLOAD, FORM_DATA_URL, JSON_DATA_URL)))
 def test_it_answers_a_broken_file_with_its_documented_error_and_keeps_nothing(
-    client, settings, request, endpoint, name, transport, status, code
+    client, settings, endpoint, name, transport, status, code
 ):
-    if endpoint.url == "/api/seasons/guess" and status == 422:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=GUESS_422_GAP))
     assert_api_error(post(client, endpoint, name, transport), status, code)
     assert_nothing_kept(settings)
     assert status in documented_statuses(endpoint.url)
@@ -413,11 +406,6 @@ def test_deeply_nested_json_is_a_400_bad_json(client, settings, endpoint):
     assert_nothing_kept(settings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Gap: a multipart body Django cannot parse (no boundary) is Django's HTML 'Bad Request (400)' page on "
-    "/api/, not the documented JSON error",
-)
 @pytest.mark.parametrize("endpoint", API, ids=str)
 def test_a_multipart_body_without_a_boundary_is_a_json_400(client, settings, endpoint):
     response = client.post(endpoint.url, b"--x\r\n\r\n", content_type="multipart/form-data")
@@ -426,11 +414,6 @@ def test_a_multipart_body_without_a_boundary_is_a_json_400(client, settings, end
     assert response.json()["error"]["code"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Gap: django-ninja validates these JSON bodies itself and answers {'detail': [...]}, not the "
-    "documented ErrorOut {'error': {code, message}}",
-)
 @pytest.mark.parametrize(
     "url,body",
     [("/api/idphoto/nope/background", {"colour": 5}), ("/api/suit/nope/refit", {"lift": "high"})],

@@ -234,12 +234,6 @@ def test_every_follow_up_endpoint_survives_fuzzed_input(case):
     case.call_and_validate(checks=[not_a_server_error])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Gap: these operations document 404 (and 422) as ErrorOut {error: {code, message}}, but get_object_or_404 "
-    "is answered by django-ninja's default handler as {'detail': 'Not Found'} (and its own body validation as "
-    "{'detail': [...]}). Reproduce: curl http://localhost/api/idphoto/0",
-)
 @pytest.mark.django_db
 @API_FUZZ
 @FOLLOW_UP_OPERATIONS.parametrize()

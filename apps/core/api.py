@@ -8,8 +8,9 @@ declares that request body explicitly.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
+from ninja.errors import ValidationError
 
 from .imageio import ImageInputError
 from .ml import ModelUnavailable
@@ -75,6 +76,19 @@ def error_json(request: HttpRequest, code: str, message: str, status: int) -> Ht
 @api.exception_handler(ImageInputError)
 def _image_input_error(request: HttpRequest, exc: ImageInputError) -> HttpResponse:
     return api.create_response(request, exc.to_json(), status=exc.status)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_json(request, "not_found", "Nothing was found at this address: check the id.", 404)
+
+
+@api.exception_handler(ValidationError)
+def _invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # django-ninja's own validation of JSON bodies, answered in the same shape as every other error.
+    problems = "; ".join(f"{'.'.join(str(part) for part in error.get('loc', ())[1:]) or 'body'}: {error.get('msg', '')}"
+                         for error in exc.errors)  # fmt: skip
+    return error_json(request, "invalid_request", f"The request body does not fit this endpoint ({problems}).", 422)
 
 
 @api.exception_handler(ModelUnavailable)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from .imageio import DecodedImage, ImageInputError, Limits, decode_data_url, decode_image_bytes
@@ -48,7 +49,10 @@ class ImageIntake:
         """The request's other fields, from a form (multipart or urlencoded) or a JSON object body alike."""
         if self._request.content_type == "application/json":
             return self._json_body()
-        return self._request.POST.dict()
+        try:
+            return self._request.POST.dict()
+        except MultiPartParserError as exc:
+            raise _unparsable_form() from exc
 
     def get(self, field: str = "image") -> DecodedImage:
         if field not in self._decoded:
@@ -78,6 +82,8 @@ class ImageIntake:
                     return decode_data_url(value, limits)
         except RequestDataTooBig as exc:
             raise ImageInputError("too_large", "The request is larger than the upload limit.", 413) from exc
+        except MultiPartParserError as exc:
+            raise _unparsable_form() from exc
         raise ImageInputError(
             "missing_image",
             f"No photo was sent: attach a file in the '{field}' field or send a data URL as '{field}'.",
@@ -95,6 +101,10 @@ class ImageIntake:
             raise ImageInputError("bad_json", 'The JSON body must be an object such as {"image": "data:..."}.')
         self._json = body
         return body
+
+
+def _unparsable_form() -> ImageInputError:
+    return ImageInputError("bad_form", "The form data could not be read (a multipart body needs its boundary).")
 
 
 def error_response(request: HttpRequest, error: ImageInputError) -> HttpResponse:

@@ -78,7 +78,7 @@ def create_seasons(request: HttpRequest):
     return 201, _out(request, photo)
 
 
-@router.post("/guess", response={200: GuessOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut},
+@router.post("/guess", response={200: GuessOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut},
              openapi_extra=image_request_body(), summary="Guess the photo's domain and suggest a direction")  # fmt: skip
 def guess(request: HttpRequest):
     return 200, seasons_guess(image=request.image_intake.get())
