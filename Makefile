@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench migrations-check browsers testdata
+.PHONY: run test install lint bench migrations-check browsers testdata postgres test-postgres
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; run with PYTHON=/path/to/python3.11"; exit 1; }
@@ -49,6 +49,20 @@ $(OPENCV_SAMPLES)/.done:
 test: install browsers testdata
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	$(BIN)/python -m pytest
+
+# The suite again on PostgreSQL (Debian's package, started on loopback), the production database.
+PG_ENV := EMOPIC_POSTGRES_DB=emopic EMOPIC_POSTGRES_USER=emopic EMOPIC_POSTGRES_PASSWORD=emopic \
+	EMOPIC_POSTGRES_HOST=127.0.0.1 EMOPIC_POSTGRES_PORT=5432
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+postgres:
+	@command -v pg_ctlcluster >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
+	@version=$$(ls /usr/lib/postgresql | sort -V | tail -1); \
+	  $(SUDO) pg_ctlcluster $$version main start 2>/dev/null || pg_lsclusters | grep -q online
+	@$(SUDO) su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='emopic'\"" | grep -q 1 || \
+	  $(SUDO) su postgres -c "psql -qc \"CREATE USER emopic WITH PASSWORD 'emopic' CREATEDB\""
+
+test-postgres: install testdata postgres
+	$(PG_ENV) $(BIN)/python -m pytest -m "not browser" -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -96,12 +96,29 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": os.getenv("EMOPIC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+# The embedded default is SQLite beside the code; EMOPIC_POSTGRES_DB switches to PostgreSQL (psycopg 3),
+# which several web processes and machines can share.
+if os.getenv("EMOPIC_POSTGRES_DB"):
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": os.environ["EMOPIC_POSTGRES_DB"],
+            "USER": os.getenv("EMOPIC_POSTGRES_USER", ""),
+            "PASSWORD": os.getenv("EMOPIC_POSTGRES_PASSWORD", ""),
+            "HOST": os.getenv("EMOPIC_POSTGRES_HOST", ""),  # empty: the local Unix socket
+            "PORT": os.getenv("EMOPIC_POSTGRES_PORT", ""),
+            # Persistent connections, checked before reuse: a restarted server costs one retry, not an error.
+            "CONN_MAX_AGE": envint("EMOPIC_POSTGRES_CONN_MAX_AGE", "60", minimum=0),
+            "CONN_HEALTH_CHECKS": True,
+        }
     }
-}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.getenv("EMOPIC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+        }
+    }
 
 # The embedded default keeps everything in one process; with several ASGI processes or machines,
 # point EMOPIC_REDIS_URL at a Redis server.

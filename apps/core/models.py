@@ -40,7 +40,7 @@ class Creation(models.Model):
     params = models.JSONField(default=dict, blank=True)
     engines = models.JSONField(default=dict, blank=True)
     # One string of the engines, for filtering in the review screen.
-    engine = models.CharField(max_length=200, db_index=True, blank=True)
+    engine = models.CharField(max_length=1000, db_index=True, blank=True)
     timings_ms = models.JSONField(default=dict, blank=True)
     review_status = models.CharField(
         max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
@@ -61,8 +61,13 @@ class Creation(models.Model):
         return reverse(f"{self.TOOL}:result", args=[self.token])
 
     def set_engines(self, engines: dict[str, str]) -> None:
+        summary = " + ".join(f"{stage}: {name}" for stage, name in sorted(engines.items()))
+        limit = self._meta.get_field("engine").max_length
+        # SQLite ignores a column's length and PostgreSQL refuses the row: fail here, in either database.
+        if len(summary) > limit:
+            raise ValueError(f"The engines' summary is {len(summary)} characters; the column holds {limit}")
         self.engines = engines
-        self.engine = " + ".join(f"{stage}: {name}" for stage, name in sorted(engines.items()))
+        self.engine = summary
 
     def file_fields(self) -> list[models.FieldFile]:
         return [

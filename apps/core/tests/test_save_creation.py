@@ -60,3 +60,11 @@ def test_a_failed_row_write_removes_the_files(monkeypatch):
         save_creation(photo, FILES)
     assert not default_storage.exists(photo.input_image.name)
     assert not default_storage.exists(photo.cutout_image.name)
+
+
+def test_an_engine_summary_longer_than_its_column_is_refused_in_any_database():
+    photo = IdPhoto()
+    photo.set_engines({"matting": "m" * 400, "background": "b" * 400})
+    assert len(photo.engine) <= 1000
+    with pytest.raises(ValueError, match="characters; the column holds 1000"):
+        photo.set_engines({"matting": "m" * 600, "background": "b" * 600})
