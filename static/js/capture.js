@@ -58,23 +58,29 @@
     return ACCEPTED_TYPES.includes(file.type) || (!file.type && ACCEPTED_EXTENSIONS.test(file.name));
   }
 
-  function cameraErrorText(error) {
+  // What went wrong when getUserMedia failed, as one of: denied, noCamera, busyCamera, failed.
+  // Shared with the composition coach (window.emopicCapture.cameraErrorKind), which words it its own way.
+  function cameraErrorKind(error) {
     switch (error && error.name) {
       case "NotAllowedError":
       case "PermissionDeniedError":
       case "SecurityError":
-        return TEXT.denied;
+        return "denied";
       case "NotFoundError":
       case "DevicesNotFoundError":
       case "OverconstrainedError":
-        return TEXT.noCamera;
+        return "noCamera";
       case "NotReadableError":
       case "TrackStartError":
       case "AbortError":
-        return TEXT.busyCamera;
+        return "busyCamera";
       default:
-        return TEXT.failed;
+        return "failed";
     }
+  }
+
+  function cameraErrorText(error) {
+    return TEXT[cameraErrorKind(error)];
   }
 
   function dragHasFiles(event) {
@@ -643,5 +649,5 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => init());
   else init();
 
-  window.emopicCapture = { init };
+  window.emopicCapture = { init, cameraErrorKind };
 })();

@@ -79,23 +79,9 @@
     feet: "#6edcff",
   };
 
+  // capture.js (loaded by every page, before this file) tells the camera's failures apart.
   function cameraErrorText(error) {
-    switch (error && error.name) {
-      case "NotAllowedError":
-      case "PermissionDeniedError":
-      case "SecurityError":
-        return TEXT.denied;
-      case "NotFoundError":
-      case "DevicesNotFoundError":
-      case "OverconstrainedError":
-        return TEXT.noCamera;
-      case "NotReadableError":
-      case "TrackStartError":
-      case "AbortError":
-        return TEXT.busyCamera;
-      default:
-        return TEXT.failed;
-    }
+    return TEXT[window.emopicCapture.cameraErrorKind(error)];
   }
 
   const number = (value) => {
