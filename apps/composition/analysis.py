@@ -100,12 +100,13 @@ def person_mask(rgb: RGBImage, body: BodyLandmarks) -> Matte:
     return mask
 
 
-def analyse_frame(rgb: RGBImage, profile: Profile, max_people: int = MAX_PEOPLE) -> Analysis:
-    """Measures, framing and guidance for one RGB frame (coordinates in its pixels)."""
+def analyse_frame(rgb: RGBImage, profile: Profile, max_people: int = MAX_PEOPLE, mirrored: bool = False) -> Analysis:
+    """Measures, framing and guidance for one RGB frame (coordinates in its pixels; advice for a ``mirrored``
+    preview if it is one)."""
     height, width = rgb.shape[:2]
     people = []
     for body in find_bodies(rgb, max_people):
         measured = measure_person(body.points, body.visibility, person_mask(rgb, body), (width, height))
         if measured is not None:
             people.append(measured)
-    return assess(people[:max_people], profile, (width, height))
+    return assess(people[:max_people], profile, (width, height), mirrored)

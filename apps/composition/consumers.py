@@ -1,10 +1,13 @@
 """The coach's WebSocket: camera frames in, measures and guidance out, newest frame first.
 
-Protocol (one socket per camera page, ``/ws/composition/?profile=<key>``):
+Protocol (one socket per camera page, ``/ws/composition/?profile=<key>``, plus ``&mirrored=1`` when the page
+shows the camera as a mirror, as it does a front camera's: the advice is then given as seen on it):
 - client → server, binary: a 4-byte big-endian frame number, then the frame as JPEG (PNG and WebP
   also work), at most ``MAX_FRAME_BYTES``; text: ``{"type": "profile", "profile": "<key>"}``.
-- server → client, JSON: ``{"type": "analysis", "seq", "people", "framing", "guidance",
-  "in_tolerance", "hold_frames", "hold_needed", "ready", "profile", "timings_ms"}`` for each analysed frame;
+- server → client, JSON: ``{"type": "analysis", "seq", "people", "framing", "guidance", "in_tolerance",
+  "hold_frames", "hold_needed", "ready", "target_box", "frame_size", "profile", "timings_ms"}`` for each
+  analysed frame (``target_box``: where the profile wants the group, [x, y, w, h] in the frame's pixels,
+  as the photo's overlay draws it);
   ``{"type": "dropped", "seq"}`` for a frame replaced by a newer one before it was analysed;
   ``{"type": "slow_down", "max_fps"}`` when frames come faster than ``MAX_FPS``;
   ``{"type": "error", "code", "message"}`` for a frame or message it cannot use.
@@ -44,6 +47,7 @@ class CoachConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.owner = self._session_key()
         query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.mirrored = query.get("mirrored", [""])[0] in ("1", "true")
         try:
             self.profile: Profile = await database_sync_to_async(resolve_profile)(query.get("profile", [""])[0],
                                                                                self.owner)  # fmt: skip
@@ -124,7 +128,9 @@ class CoachConsumer(AsyncWebsocketConsumer):
         loop = asyncio.get_running_loop()
         while True:
             try:
-                result = await loop.run_in_executor(INFERENCE_POOL, analyse_live_frame, frame, self.profile)
+                result = await loop.run_in_executor(
+                    INFERENCE_POOL, analyse_live_frame, frame, self.profile, self.mirrored
+                )
             except ImageInputError as error:
                 await self._send({"type": "error", "code": error.code, "message": error.message, "seq": seq})
             except Exception:  # a model failure must not kill the socket: say so, keep going

@@ -13,7 +13,7 @@ from apps.core.timing import Timer
 
 from .analysis import analyse_frame
 from .models import CompositionProfile, CompositionShot
-from .pipeline.overlay import draw_overlay
+from .pipeline.overlay import draw_overlay, target_box
 from .pipeline.profiles import BUILT_IN_PROFILES, DEFAULT_PROFILE, profile_from_references
 from .pipeline.types import Analysis, Profile
 
@@ -52,8 +52,9 @@ def resolve_profile(key: str | None, owner: str) -> Profile:
                               "or one of your own.")  # fmt: skip
 
 
-def analyse_live_frame(data: bytes, profile: Profile) -> dict:
-    """One camera frame from the coach's socket (JPEG, PNG or WebP bytes) → measures and guidance.
+def analyse_live_frame(data: bytes, profile: Profile, mirrored: bool = False) -> dict:
+    """One camera frame from the coach's socket (JPEG, PNG or WebP bytes) → measures, guidance (for a
+    ``mirrored`` preview if the page shows one) and the target box the photo's overlay draws.
 
     Nothing is stored: live frames are looked at once and dropped."""
     timer = Timer()
@@ -63,8 +64,9 @@ def analyse_live_frame(data: bytes, profile: Profile) -> dict:
         small_h, small_w = working_size(height, width, LIVE_FRAME_SIDE)
         rgb = resize_rgb(rgb, small_h, small_w)
     with timer.stage("analysis"):
-        analysis = analyse_frame(rgb, profile)
-    return {**analysis.to_dict(), "profile": profile.key, "timings_ms": timer.ms}
+        analysis = analyse_frame(rgb, profile, mirrored=mirrored)
+    return {**analysis.to_dict(), "target_box": list(target_box(analysis, profile)), "profile": profile.key,
+            "timings_ms": timer.ms}  # fmt: skip
 
 
 def _analyse_still(rgb: RGBImage, profile: Profile, timer: Timer) -> tuple[Analysis, RGBImage]:

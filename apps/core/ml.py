@@ -25,6 +25,9 @@ from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+# In a ModelSpec's shape: any size, as long as the saved network fixes one (its callers read the size from it).
+FIXED = -1
+Shape = tuple[int | None, ...]
 
 
 class ModelUnavailable(RuntimeError):
@@ -48,6 +51,11 @@ class ModelSpec:
     # threads run at once, one core each, instead of queueing on one copy. For the small MediaPipe
     # graphs the live coach runs on every frame; measured in bench/composition.py.
     parallel: bool = False
+    # What a Keras network must look like: its input and output shapes, each side an exact size, None (any,
+    # fixed or not) or FIXED. A valid file of another network (a wrong copy, a mixed-up deploy) then fails
+    # at load, like a corrupt file, instead of failing on each request.
+    input_shape: Shape | None = None
+    output_shape: Shape | None = None
 
     @property
     def source(self) -> str:
@@ -72,8 +80,34 @@ class ModelSpec:
         return "unknown"
 
     def missing_message(self) -> str:
-        how = f" Train it with: {self.training_command}" if self.training_command else ""
-        return f"Model '{self.name}' has no weights at {self.path}.{how}"
+        return f"Model '{self.name}' has no weights at {self.path}.{self._how()}"
+
+    def mismatch(self, model: Any) -> str | None:
+        """Why ``model`` is not the network this spec describes, or None when its shapes fit."""
+        for side, expected in (("input", self.input_shape), ("output", self.output_shape)):
+            actual = getattr(model, f"{side}_shape", None)
+            if expected is not None and not _fits(actual, expected):
+                wanted = ", ".join("any fixed size" if d == FIXED else str(d) for d in expected)
+                return (
+                    f"Model '{self.name}' at {self.source} is not the network this site expects: its {side} "
+                    f"shape is {actual}, not ({wanted}).{self._how()}"
+                )
+        return None
+
+    def _how(self) -> str:
+        return f" Train it with: {self.training_command}" if self.training_command else ""
+
+
+def _fits(actual: Any, expected: Shape) -> bool:
+    # A model with several inputs or outputs has a list of shapes: never one of ours.
+    if not isinstance(actual, tuple | list) or len(actual) != len(expected):
+        return False
+    for size, wanted in zip(actual, expected, strict=True):
+        if isinstance(size, tuple | list) or (wanted == FIXED and size is None):
+            return False
+        if wanted is not None and wanted != FIXED and size != wanted:
+            return False
+    return True
 
 
 @dataclass
@@ -108,7 +142,7 @@ _REGISTRY: dict[str, ModelSpec] = {}
 _LOADED: dict[str, LoadedModel] = {}
 # A failed load is remembered per weights-file version, so a corrupt file is not re-read
 # (and its traceback re-logged) on every request; replacing the file clears it.
-_FAILED: dict[str, tuple[float | None, str]] = {}
+_FAILED: dict[str, tuple[tuple[int, int, int] | None, str]] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -147,11 +181,14 @@ def get_model(name: str) -> LoadedModel:
     return loaded
 
 
-def _file_version(spec: ModelSpec) -> float | None:
+def _file_version(spec: ModelSpec) -> tuple[int, int, int] | None:
+    # Size and inode as well as the time: a file put right within the clock's tick, or moved into place
+    # with an older time (cp -p, rsync, an unpacked archive), is still a new version.
     try:
-        return spec.path.stat().st_mtime if spec.path is not None else None
+        stat = spec.path.stat() if spec.path is not None else None
     except OSError:
         return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino) if stat is not None else None
 
 
 def _load(spec: ModelSpec) -> LoadedModel:
@@ -160,6 +197,9 @@ def _load(spec: ModelSpec) -> LoadedModel:
     started = time.perf_counter()
     try:
         copies = [spec.loader(spec) for _ in range(_copies(spec))]
+        for copy in copies:
+            if (problem := spec.mismatch(copy)) is not None:
+                raise ModelUnavailable(problem)
         if spec.warmup is not None:
             for copy in copies:
                 spec.warmup(copy)

@@ -53,6 +53,8 @@ def register_models() -> None:
             training_command="python training/idphoto/train_background.py --portraits DIR",
             warmup=registry.warm_keras,
             optional=True,
+            input_shape=(None, None, None, 3),  # any square side: background_regressor.model_input_size
+            output_shape=(None, 3),  # the background's RGB
         )
     )
 

@@ -157,6 +157,8 @@ def register_models() -> None:
             training_command="python training/suit/train_unet.py --data DIR",
             warmup=registry.warm_keras,
             optional=True,
+            input_shape=(None, None, None, 3),  # any square side: model_input_size
+            output_shape=(None, None, None, len(LAPA_CLASSES)),  # a LaPa class score per pixel
         )
     )
 
@@ -174,17 +176,11 @@ def face_parser_available() -> bool:
 def parse_face(rgb: RGBImage) -> Labels:
     """LaPa class per pixel of ``rgb``, HxW uint8.
 
-    Raises ``ModelUnavailable`` when there is no trained model, it does not load, or it
-    answers other classes than LaPa's; the caller falls back to the landmark parser.
+    Raises ``ModelUnavailable`` when there is no trained model, it does not load, or it is
+    not a parser of LaPa's classes (the spec's shapes); the caller falls back to the landmark parser.
     """
     _ensure_registered()
     loaded = registry.get_model(FACE_PARSER)
-    classes = loaded.model.output_shape[-1]
-    if classes != len(LAPA_CLASSES):
-        raise registry.ModelUnavailable(
-            f"Model '{FACE_PARSER}' answers {classes} classes; LaPa has {len(LAPA_CLASSES)}. "
-            f"Retrain it with: {loaded.spec.training_command}"
-        )
     return loaded.run(lambda model: predict_labels(model, rgb))
 
 

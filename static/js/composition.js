@@ -19,7 +19,6 @@
   const MIN_INTERVAL_MS = 100; // about 10 frames a second at most
   const ANSWER_TIMEOUT_MS = 3000; // no answer by then: the frame is presumed lost and another is sent
   const SLOW_DOWN_MS = 5000; // how long a slow_down request from the server is honoured
-  const HOLD_TARGET = 4; // frames in tolerance before the server says "ready" (consumers.HOLD_FRAMES)
   const MAX_RETRIES = 6; // automatic reconnections before waiting for the Reconnect button
   const ARROWS = new Set(["up", "down", "left", "right", "rotate_left", "rotate_right", "back", "forward"]);
 
@@ -66,7 +65,6 @@
   const HEAD_POINTS = [0, 2, 5, 7, 8]; // nose, eyes, ears
   const FOOT_POINTS = [27, 28, 29, 30, 31, 32]; // ankles, heels, toes
   const MIN_VISIBILITY = 0.5;
-  const WIDE_GROUP = 2 / 3;
 
   const COLOURS = {
     people: ["#40c8ff", "#ff66b2", "#8ce65a", "#ffaa3c"],
@@ -255,7 +253,9 @@
         document.querySelectorAll("[data-coach-profile-field]").forEach((input) => (input.value = radio.value));
         document.querySelectorAll("[data-coach-profile-name]").forEach((el) => (el.textContent = radio.dataset.name));
       }
-      if (!radio) return { key: "", name: "", headroom: null, subject_height: null };
+      if (!radio) {
+        return { key: "", name: "", head_ratio: null, leg_ratio: null, headroom: null, footroom: null };
+      }
       const data = radio.dataset;
       return {
         key: radio.value,
@@ -265,8 +265,6 @@
         headroom: number(data.headroom),
         footroom: number(data.footroom),
         body_shown: number(data.bodyShown),
-        subject_height: number(data.subjectHeight),
-        horizontal: data.horizontal || "centre",
       };
     }
 
@@ -415,7 +413,10 @@
 
     socketUrl() {
       const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
-      return `${scheme}//${window.location.host}${this.socketPath}?profile=${encodeURIComponent(this.profile.key)}`;
+      const query = new URLSearchParams({ profile: this.profile.key });
+      // A mirrored preview reverses left and right: the server gives its advice as seen on it.
+      if (this.mirrored) query.set("mirrored", "1");
+      return `${scheme}//${window.location.host}${this.socketPath}?${query}`;
     }
 
     connect() {
@@ -644,7 +645,8 @@
       }
       if (message.in_tolerance) {
         const rest = guidance.filter((item) => item.code !== "hold");
-        this.showGuidance({ code: "hold", text: TEXT.hold, arrow: null }, rest, message.hold_frames || 0);
+        const progress = message.hold_needed ? (message.hold_frames || 0) / message.hold_needed : 0;
+        this.showGuidance({ code: "hold", text: TEXT.hold, arrow: null }, rest, progress);
       } else if (guidance.length) {
         this.showGuidance(guidance[0], guidance.slice(1), null);
       } else if (!people.length) {
@@ -654,7 +656,8 @@
       }
     }
 
-    showGuidance(main, rest, holdFrames) {
+    /* holdProgress: 0..1 of the frames the server needs in tolerance before it says "ready", or null. */
+    showGuidance(main, rest, holdProgress) {
       const { say, arrow, text, hold, holdBar, more } = this.el;
       text.textContent = main.text;
       say.dataset.code = main.code;
@@ -665,10 +668,8 @@
       else if (main.code === "hold" || main.code === "taken") icon = "coach-check";
       arrow.toggleAttribute("hidden", !icon); // an <svg> has no .hidden property
       if (icon) arrow.querySelector("use").setAttribute("href", `#${icon}`);
-      hold.hidden = holdFrames === null;
-      if (holdFrames !== null) {
-        holdBar.style.setProperty("--hold", String(clamp(holdFrames / HOLD_TARGET, 0, 1)));
-      }
+      hold.hidden = holdProgress === null;
+      if (holdProgress !== null) holdBar.style.setProperty("--hold", String(clamp(holdProgress, 0, 1)));
       more.replaceChildren(
         ...rest.slice(0, 3).map((item) => {
           const li = document.createElement("li");
@@ -755,7 +756,7 @@
       if (!message) return;
       const people = Array.isArray(message.people) ? message.people : [];
       const framing = message.framing || null;
-      this.drawTarget(ctx, rect, frameW, frameH, framing, Boolean(message.in_tolerance), unit, X, Y);
+      this.drawTarget(ctx, rect, message.target_box, Boolean(message.in_tolerance), unit, X, Y);
       if (framing && Array.isArray(framing.box)) this.drawGroup(ctx, framing.box, X, Y, unit);
       people.forEach((person, index) => this.drawPerson(ctx, person, index, X, Y, rect, unit));
     }
@@ -775,53 +776,10 @@
       ctx.restore();
     }
 
-    /* Where the profile wants the group (x, y, w, h in frame pixels), as overlay.target_box draws it on the
-     * photo: its head and foot room, the group's own shape (a cut group scaled by the body it shows), at
-     * its horizontal target. Without feet in the profile the box runs to the bottom edge. */
-    targetBox(frameW, frameH, framing) {
-      const p = this.profile;
-      if (p.headroom === null) return null;
-      const top = p.headroom * frameH;
-      const bottom = Math.max(p.footroom !== null ? frameH * (1 - p.footroom) : frameH, top + 1);
-      const box = framing && Array.isArray(framing.box) ? framing.box : null;
-      let width;
-      let centre;
-      if (box && box[3] > 0) {
-        const footroom = number(framing.footroom);
-        const bodyShown = number(framing.body_shown) ?? 1;
-        const shown = footroom === null ? box[3] / Math.max(bodyShown, 0.3) : box[3];
-        const full = p.footroom === null ? (bottom - top) / (p.body_shown || 1) : bottom - top;
-        width = (box[2] * full) / Math.max(shown, 1);
-        const groupWidth = number(framing.subject_width) ?? box[2] / frameW;
-        centre = this.horizontalTarget(number(framing.centre_x) ?? 0.5, groupWidth);
-      } else {
-        width = 0.3 * (bottom - top);
-        centre = this.horizontalTarget(0.5, 0);
-      }
-      width = Math.min(width, frameW);
-      const x = clamp(centre * frameW - width / 2, 0, frameW - width);
-      return [x, top, width, bottom - top];
-    }
-
-    /* guidance.horizontal_target: "thirds" means the third line nearer the group; a group wider than two
-     * thirds of the frame cannot sit on a third line, so it is centred. */
-    horizontalTarget(centreX, groupWidth) {
-      if (groupWidth > WIDE_GROUP) return 0.5;
-      switch (this.profile.horizontal) {
-        case "left_third":
-          return 1 / 3;
-        case "right_third":
-          return 2 / 3;
-        case "thirds":
-          return centreX < 0.5 ? 1 / 3 : 2 / 3;
-        default:
-          return 0.5;
-      }
-    }
-
-    drawTarget(ctx, rect, frameW, frameH, framing, ok, unit, X, Y) {
-      const target = this.targetBox(frameW, frameH, framing);
-      if (!target) return;
+    /* Where the profile wants the group: [x, y, w, h] in frame pixels, sent by the server with each answer
+     * (the box apps/composition/pipeline/overlay.py draws on the photo). */
+    drawTarget(ctx, rect, target, ok, unit, X, Y) {
+      if (!Array.isArray(target) || target.length !== 4) return;
       const [tx, ty, tw, th] = target;
       const left = Math.min(X(tx), X(tx + tw));
       ctx.save();

@@ -162,6 +162,29 @@ def test_the_coach_guides_a_half_body_shot_and_the_shutter_takes_the_photo(coach
     assert page_errors == []
 
 
+def test_a_front_cameras_mirrored_preview_asks_for_advice_as_seen_on_it(coach_server, phone_page, page_errors):
+    page = phone_page
+    urls: list[str] = []
+
+    def relay(ws):
+        urls.append(ws.url)
+        ws.connect_to_server()
+
+    # The fake camera says nothing of its facing, like most webcams; a phone's front camera says "user".
+    page.add_init_script(
+        "const settings = MediaStreamTrack.prototype.getSettings;"
+        " MediaStreamTrack.prototype.getSettings = function () {"
+        "   return {...settings.call(this), facingMode: 'user'}; };"
+    )
+    page.route_web_socket(re.compile(r"/ws/composition/"), relay)
+    page.goto(coach_server.url + "/composition/?profile=centred-full-body")
+    start_coach(page)
+    assert "is-mirrored" in page.locator("[data-coach-stage]").get_attribute("class")
+    assert urls and all("mirrored=1" in url and "profile=centred-full-body" in url for url in urls)
+    assert page.evaluate(OVERLAY_PIXELS) > 500  # the target box and the skeleton, from the server's answers
+    assert page_errors == []
+
+
 def test_stop_releases_the_camera_and_a_dropped_socket_reconnects(coach_server, desktop_page, page_errors):
     page = desktop_page
     sockets = []
@@ -175,6 +198,8 @@ def test_stop_releases_the_camera_and_a_dropped_socket_reconnects(coach_server, 
     screenshot(page, "desktop-idle")
     start_coach(page)
     assert page.evaluate(LIVE_TRACKS) == 1
+    # A camera that does not say it faces the user is shown as it sees: no mirror, advice as the camera sees.
+    assert "mirrored" not in sockets[-1].url
     screenshot(page, "desktop-running")
 
     # The server goes away: the page says so, offers Reconnect, and reconnects by itself.

@@ -7,6 +7,14 @@ said when there is too much room above the heads: tilting down moves the people 
 ``lower_camera`` is said when the head is too big a part of the body: a camera held lower (at hip
 height) shows the legs longer. ``hold_level`` with ``rotate_right`` means "turn the phone clockwise":
 the people's shoulders and hips slope down to the image's right, so the camera is rolled anticlockwise.
+
+A front camera faces the photographer, so its picture is reversed against a rear camera's: moving the
+phone to the right moves the people right in it (left in a rear camera's), and rolling the phone
+clockwise turns the picture clockwise (anticlockwise). The page shows a front camera as a mirror
+(``mirrored``), which reverses it back: on that preview, moving and rolling the phone act as with a rear
+camera. So for a mirrored preview the advice is worked out on the picture as the preview shows it
+(``_as_seen``: horizontal offsets and slopes change sign), and the sideways advice says "move the phone",
+since turning a phone that faces you moves the picture the other way.
 """
 
 from __future__ import annotations
@@ -97,19 +105,25 @@ def _vertical(framing: Framing, profile: Profile) -> Guidance | None:
     return Guidance("tilt_up", f"Tilt the camera up{little}", "up")
 
 
+def _as_seen(value: float, mirrored: bool) -> float:
+    """A horizontal offset or a slope in the camera's picture, as the photographer sees it on the preview."""
+    return -value if mirrored else value
+
+
 def _offset(framing: Framing, profile: Profile) -> float:
     """The group's centre minus the profile's horizontal target, in frame widths (negative: left of it)."""
     return framing.centre_x - horizontal_target(profile.horizontal, framing.centre_x, framing.subject_width)
 
 
-def _horizontal(framing: Framing, profile: Profile) -> Guidance | None:
-    offset, tolerance = _offset(framing, profile), profile.tol("horizontal")
+def _horizontal(framing: Framing, profile: Profile, mirrored: bool) -> Guidance | None:
+    offset, tolerance = _as_seen(_offset(framing, profile), mirrored), profile.tol("horizontal")
     if abs(offset) <= tolerance:
         return None
     little = _a_little(offset, tolerance)
+    move = "Move the phone" if mirrored else "Pan the camera"
     if offset < 0:
-        return Guidance("move_left", f"Pan the camera left{little}", "left")
-    return Guidance("move_right", f"Pan the camera right{little}", "right")
+        return Guidance("move_left", f"{move} left{little}", "left")
+    return Guidance("move_right", f"{move} right{little}", "right")
 
 
 def _camera_height(people: Sequence[PersonMeasure], profile: Profile) -> Guidance | None:
@@ -132,14 +146,19 @@ def _camera_height(people: Sequence[PersonMeasure], profile: Profile) -> Guidanc
     return Guidance("raise_camera", "Raise the camera a little", "up")
 
 
-def _level(framing: Framing, profile: Profile) -> Guidance | None:
-    if abs(framing.tilt_deg) <= profile.tol("tilt_deg"):
+def _level(framing: Framing, profile: Profile, mirrored: bool) -> Guidance | None:
+    tilt = _as_seen(framing.tilt_deg, mirrored)
+    if abs(tilt) <= profile.tol("tilt_deg"):
         return None
-    return Guidance("hold_level", "Hold the phone level", "rotate_right" if framing.tilt_deg > 0 else "rotate_left")
+    return Guidance("hold_level", "Hold the phone level", "rotate_right" if tilt > 0 else "rotate_left")
 
 
 def guide(
-    people: Sequence[PersonMeasure], framing: Framing | None, profile: Profile, frame_size: tuple[int, int]
+    people: Sequence[PersonMeasure],
+    framing: Framing | None,
+    profile: Profile,
+    frame_size: tuple[int, int],
+    mirrored: bool = False,
 ) -> tuple[tuple[Guidance, ...], bool]:
     """Up to MAX_GUIDANCE pieces of advice, most important first, and whether every measure is within tolerance.
 
@@ -158,7 +177,11 @@ def guide(
         advice.append(_head_cut(framing, profile, feet_cut))
     if not feet_cut and not head_cut:
         advice += [_size(framing, profile), _vertical(framing, profile)]
-    advice += [_horizontal(framing, profile), _camera_height(people, profile), _level(framing, profile)]
+    advice += [
+        _horizontal(framing, profile, mirrored),
+        _camera_height(people, profile),
+        _level(framing, profile, mirrored),
+    ]
     found = [item for item in advice if item is not None]
     if not found:
         return (HOLD,), True
@@ -170,10 +193,14 @@ def aim(framing: Framing, profile: Profile) -> Framing:
     return dataclasses.replace(framing, thirds_offset=_offset(framing, profile))
 
 
-def assess(people: Sequence[PersonMeasure], profile: Profile, frame_size: tuple[int, int]) -> Analysis:
-    """Measures of the people in a frame → framing and guidance against ``profile``. People are sorted left to right."""
+def assess(
+    people: Sequence[PersonMeasure], profile: Profile, frame_size: tuple[int, int], mirrored: bool = False
+) -> Analysis:
+    """Measures of the people in a frame → framing and guidance against ``profile``. People are sorted left to right.
+
+    Measures stay in the camera's picture; only the advice follows a ``mirrored`` preview."""
     ordered = tuple(sorted(people, key=lambda p: p.box[0] + p.box[2] / 2))
     framing = aim(frame_people(ordered, frame_size), profile) if ordered else None
-    guidance, in_tolerance = guide(ordered, framing, profile, frame_size)
+    guidance, in_tolerance = guide(ordered, framing, profile, frame_size, mirrored)
     return Analysis(people=ordered, framing=framing, guidance=guidance, in_tolerance=in_tolerance,
                     frame_size=(int(frame_size[0]), int(frame_size[1])))  # fmt: skip

@@ -5,11 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 
+import numpy as np
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
 from apps.composition import consumers
+from apps.composition.analysis import analyse_frame
+from apps.composition.pipeline.overlay import target_box
+from apps.composition.pipeline.profiles import BUILT_IN_PROFILES
+from apps.core.imageio import decode_image_bytes
+from apps.core.intake import intake_limits
 from tests.images import encode, opencv_sample
 
 pytestmark = [pytest.mark.models, pytest.mark.django_db(transaction=True)]
@@ -165,3 +171,54 @@ def test_a_socket_from_another_site_is_refused():
         return connected
 
     assert async_to_sync(run)() is False
+
+
+@pytest.fixture(scope="module")
+def off_centre_jpeg() -> bytes:
+    """The standing man with grey room to his right: he stands left of a centred look's target."""
+    rgb = opencv_sample("basketball1.png")[::2, ::2]
+    room = np.full((rgb.shape[0], rgb.shape[1] // 2, 3), 128, np.uint8)
+    return encode(np.ascontiguousarray(np.hstack([rgb, room])), "JPEG", quality=80)
+
+
+MIRROR = {"left": "right", "right": "left", "rotate_left": "rotate_right", "rotate_right": "rotate_left"}
+
+
+def test_the_answer_says_how_many_frames_must_hold_and_where_the_target_box_is(standing_jpeg):
+    async def run() -> dict:
+        communicator = await connect("/ws/composition/?profile=centred-full-body")
+        await communicator.send_to(bytes_data=frame(1, standing_jpeg))
+        [message] = await answers(communicator, 1)
+        await communicator.disconnect()
+        return message
+
+    message = async_to_sync(run)()
+
+    assert message["hold_needed"] == consumers.HOLD_FRAMES
+    rgb = decode_image_bytes(standing_jpeg, intake_limits()).rgb
+    analysis = analyse_frame(rgb, BUILT_IN_PROFILES["centred-full-body"])
+    assert message["target_box"] == list(target_box(analysis, BUILT_IN_PROFILES["centred-full-body"]))
+
+
+def test_a_mirrored_preview_gets_its_left_and_right_advice_as_seen_on_it(off_centre_jpeg):
+    async def run(path: str) -> dict:
+        communicator = await connect(path)
+        await communicator.send_to(bytes_data=frame(1, off_centre_jpeg))
+        [message] = await answers(communicator, 1)
+        await communicator.disconnect()
+        return message
+
+    plain = async_to_sync(run)("/ws/composition/?profile=centred-full-body")
+    mirrored = async_to_sync(run)("/ws/composition/?profile=centred-full-body&mirrored=1")
+
+    sideways = [item for item in plain["guidance"] if item["arrow"] in MIRROR]
+    assert sideways and sideways[0]["code"] == "move_left"  # the frame was made to need a pan
+    assert [
+        (item["code"], MIRROR.get(item["arrow"], item["arrow"]))
+        for item in plain["guidance"]
+        if item["code"] != "move_left"
+    ] == [(item["code"], item["arrow"]) for item in mirrored["guidance"] if item["code"] != "move_right"]
+    assert ("move_right", "Move the phone right", "right") in [
+        (item["code"], item["text"].removesuffix(" a little"), item["arrow"]) for item in mirrored["guidance"]
+    ]
+    assert mirrored["framing"] == plain["framing"] and mirrored["target_box"] == plain["target_box"]
