@@ -38,6 +38,14 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
+def redis_channel_layers(url: str) -> dict:
+    """The Channels layer on the Redis server at ``url`` (also used by the tests of that profile)."""
+    # Every consumer waits on its Redis channel with a 5 s blocking pop, and redis-py 8 stops reading after 5 s by
+    # default: an idle socket (the coach's always is) would die at 5 s. So reads wait longer than the pop does.
+    host = {"address": url, "socket_timeout": 15, "socket_connect_timeout": 3}
+    return {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host]}}}
+
+
 DEBUG = envbool("EMOPIC_DEBUG", "True")
 SECRET_KEY = os.getenv("EMOPIC_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -46,6 +54,7 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-not-secret-emopic"
 ALLOWED_HOSTS = envlist("EMOPIC_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("EMOPIC_CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "apps.core.views.csrf_failure"  # a page that says what happened, not Django's bare 403
 
 INSTALLED_APPS = [
     "daphne",
@@ -117,18 +126,16 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.getenv("EMOPIC_SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # A transaction takes the write lock when it begins, so a second process (a job worker, a second
+            # server) waits for it up to the timeout instead of failing at once with "database is locked".
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
 
 # The embedded default keeps everything in one process; with several ASGI processes or machines,
 # point EMOPIC_REDIS_URL at a Redis server.
 if os.getenv("EMOPIC_REDIS_URL"):
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["EMOPIC_REDIS_URL"]]},
-        }
-    }
+    CHANNEL_LAYERS = redis_channel_layers(os.environ["EMOPIC_REDIS_URL"])
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -218,6 +225,41 @@ if not DEBUG:
 # Privacy: creations (the uploaded photo and everything made from it) older than this are deleted
 # by `manage.py purge_creations`, run daily. 0 keeps them.
 EMOPIC_RETENTION_DAYS = envint("EMOPIC_RETENTION_DAYS", "30", minimum=0)
+
+# Heavy generation (idphoto, emoticon, seasons, suit): "inline" runs it in the web request (the embedded
+# default, no other service); "celery" queues it for Celery workers on a Redis broker, and the page or
+# the API follows the job (docs/DEPLOY.md). The live coach and the light redraws always stay in the web process.
+EMOPIC_JOBS = os.getenv("EMOPIC_JOBS", "inline")
+if EMOPIC_JOBS not in ("inline", "celery"):
+    raise ImproperlyConfigured(f"EMOPIC_JOBS must be inline or celery, not {EMOPIC_JOBS!r}")
+# A job's attempt may run this long; after it (plus a margin) a running job whose worker died is run again,
+# up to EMOPIC_JOB_MAX_ATTEMPTS attempts in all, then marked failed.
+EMOPIC_JOB_TIME_LIMIT = envint("EMOPIC_JOB_TIME_LIMIT", "120", minimum=5)
+EMOPIC_JOB_MAX_ATTEMPTS = envint("EMOPIC_JOB_MAX_ATTEMPTS", "3", minimum=1)
+CELERY_BROKER_URL = os.getenv("EMOPIC_CELERY_BROKER_URL") or os.getenv("EMOPIC_REDIS_URL", "")
+EMOPIC_JOB_QUEUE = os.getenv("EMOPIC_JOB_QUEUE", "emopic")
+CELERY_TASK_DEFAULT_QUEUE = EMOPIC_JOB_QUEUE  # what `celery -A emopic worker` consumes unless told -Q
+if EMOPIC_JOBS == "celery" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("EMOPIC_JOBS=celery needs EMOPIC_CELERY_BROKER_URL or EMOPIC_REDIS_URL")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True  # a job's state lives in its row (apps.core.models.Job), not a result backend
+# Acknowledge a message only once its job has ended, and give it back if the worker dies: a killed worker's
+# job is delivered again (after the visibility timeout) instead of being lost.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # jobs are seconds long: a worker takes one at a time
+CELERY_TASK_TIME_LIMIT = EMOPIC_JOB_TIME_LIMIT
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": EMOPIC_JOB_TIME_LIMIT * 2,
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+}
+# With the broker down, a request is told so within about a second, not after Celery's long default retries.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.4}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery -A emopic worker --beat` (one worker only) or a separate `celery -A emopic beat` runs this.
+CELERY_BEAT_SCHEDULE = {"recover-stalled-jobs": {"task": "emopic.recover_stalled_jobs", "schedule": 60.0}}
 
 LOGGING = {
     "version": 1,

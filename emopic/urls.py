@@ -17,6 +17,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Django refuses some requests before any view runs: a page form's body over the size cap is read by the
+# CSRF check first. This says so plainly (413 "too large") instead of Django's bare "Bad Request (400)".
+handler400 = "apps.core.views.bad_request"
+
 if settings.DEBUG or not settings.STORAGES["default"]["BACKEND"].endswith("S3Storage"):
     # Media are served by Django only for the local-disk default; behind a real
     # deployment the object store or the front web server serves them.

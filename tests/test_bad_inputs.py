@@ -360,11 +360,6 @@ def test_a_page_answers_a_huge_webcam_capture_with_a_friendly_413(client, settin
     assert_nothing_kept(settings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Bug: with CSRF checks on (every real browser), CsrfViewMiddleware reads request.POST before the view, "
-    "so RequestDataTooBig becomes Django's bare 'Bad Request (400)' page, not the friendly 413",
-)
 def test_a_page_answers_a_huge_webcam_capture_with_a_friendly_413_with_csrf_checks_on(settings):
     browser = Client(enforce_csrf_checks=True)
     browser.get("/idphoto/")
@@ -435,14 +430,11 @@ def test_the_api_refuses_other_methods_than_post_with_a_405(client, endpoint, me
     assert "POST" in response["Allow"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Gap: django-ninja answers a 405 on /api/ with the text 'Method not allowed', not the JSON error",
-)
-def test_the_api_answers_a_405_with_a_json_error(client):
-    response = client.get("/api/idphoto/")
-    assert response["Content-Type"].startswith("application/json")
-    assert response.json()["error"]["code"]
+@pytest.mark.parametrize("endpoint", API, ids=str)
+def test_the_api_answers_a_405_with_a_json_error(client, endpoint):
+    response = client.get(endpoint.url)
+    assert_api_error(response, 405, "method_not_allowed")
+    assert "POST" in response["Allow"]
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,7 @@ from .creations import (
     review_queue,
     review_summary,
 )
-from .models import Creation, ReviewStatus
+from .models import Creation, Job, ReviewStatus
 
 # --darkened-bg is defined by the admin's light and dark themes alike.
 THUMB = (
@@ -277,3 +277,19 @@ def _with_review_summary(index: Callable[..., HttpResponse]) -> Callable[..., Ht
 # the two methods keeps settings and emopic/urls.py as they are.)
 admin.site.get_urls = _with_review_queue(admin.site.get_urls)
 admin.site.index = _with_review_summary(admin.site.index)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Queued generations (EMOPIC_JOBS=celery), for watching the workers: read-only, the workers write them."""
+
+    list_display = ("token", "tool", "status", "attempts", "error_code", "created_at", "started_at", "finished_at")
+    list_filter = ("status", "tool", "error_code", "created_at")
+    search_fields = ("token", "owner_session", "creation_key")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
+        return False

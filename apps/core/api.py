@@ -8,7 +8,13 @@ declares that request body explicitly.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError
 
@@ -16,7 +22,51 @@ from .imageio import ImageInputError
 from .ml import ModelUnavailable
 from .services import CreationNotSaved
 
-api = NinjaAPI(
+
+class EmopicAPI(NinjaAPI):
+    """NinjaAPI whose 405s keep the error shape too.
+
+    django-ninja answers a method an address does not take from its path view, outside the exception
+    handlers, with the text "Method not allowed"; each API view is wrapped here so that answer becomes
+    ``{"error": {"code", "message"}}`` like every other error, its ``Allow`` header kept.
+    """
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        return urls
+
+
+def _json_method_not_allowed(view: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(view):
+
+        @functools.wraps(view)
+        async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            return _as_json_405(request, await view(request, *args, **kwargs))
+
+        return async_wrapper
+
+    @functools.wraps(view)  # keeps ninja's csrf_exempt mark
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return _as_json_405(request, view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def _as_json_405(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if response.status_code != 405 or response.get("Content-Type", "").startswith("application/json"):
+        return response
+    allowed = response.get("Allow", "")
+    message = f"This address does not take {request.method}; it takes {allowed or 'other methods'}."
+    json_response = error_json(request, "method_not_allowed", message, 405)
+    if allowed:
+        json_response["Allow"] = allowed
+    return json_response
+
+
+api = EmopicAPI(
     title="emopic API",
     version="1",
     description="Photo-AI tools. Every endpoint that takes a photo accepts a multipart `image` file "
@@ -108,11 +158,14 @@ def _register_routers() -> None:
     from apps.seasons.api import router as seasons_router
     from apps.suit.api import router as suit_router
 
+    from .jobs_api import router as jobs_router
+
     api.add_router("/idphoto/", idphoto_router)
     api.add_router("/emoticon/", emoticon_router)
     api.add_router("/seasons/", seasons_router)
     api.add_router("/suit/", suit_router)
     api.add_router("/composition/", composition_router)
+    api.add_router("/jobs/", jobs_router)
 
 
 _register_routers()

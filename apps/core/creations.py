@@ -69,6 +69,15 @@ def creation_key(creation: Creation) -> str:
     return f"{creation._meta.label_lower}:{creation.pk}"
 
 
+def creation_from_key(key: str) -> Creation | None:
+    """The creation ``key`` names (see ``creation_key``), or None when it does not exist (any more)."""
+    label, _, raw_pk = key.partition(":")
+    model = next((m for m in creation_models() if m._meta.label_lower == label), None)
+    if model is None or not raw_pk.isdigit():
+        return None
+    return model.objects.filter(pk=int(raw_pk)).first()
+
+
 @dataclass(frozen=True)
 class ReviewItem:
     creation: Creation

@@ -13,6 +13,7 @@ class Tool:
     name: str
     tagline: str
     url_name: str
+    made: str = ""  # what the tool makes, as "Making your …" names it
 
     @property
     def url(self) -> str | None:
@@ -28,11 +29,12 @@ class Tool:
 
 TOOLS: tuple[Tool, ...] = (
     Tool("idphoto", "Emotional ID photo", "Your portrait on the background colour that suits you, in ID sizes.",
-         "idphoto:new"),
+         "idphoto:new", "emotional ID photo"),
     Tool("emoticon", "Emoticon of you", "Your expression, mask and glasses, drawn as your own emoticon.",
-         "emoticon:new"),
-    Tool("seasons", "Seasons", "A landscape turned day to night, spring to autumn, summer to winter.", "seasons:new"),
-    Tool("suit", "Suit up", "A tailored suit on the person in your ID photo.", "suit:new"),
+         "emoticon:new", "emoticon"),
+    Tool("seasons", "Seasons", "A landscape turned day to night, spring to autumn, summer to winter.", "seasons:new",
+         "new season"),
+    Tool("suit", "Suit up", "A tailored suit on the person in your ID photo.", "suit:new", "suit photo"),
     Tool("composition", "Composition coach", "A live camera coach for well-proportioned full-body shots.",
          "composition:new"),
 )  # fmt: skip

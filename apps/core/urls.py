@@ -6,4 +6,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("mine/", views.my_creations, name="my_creations"),
+    path("jobs/<str:token>/", views.job, name="job"),
 ]

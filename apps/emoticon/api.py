@@ -6,10 +6,11 @@ from django.urls import reverse
 from ninja import Router, Schema
 
 from apps.core.api import ErrorOut, image_request_body
+from apps.core.jobs import generate
+from apps.core.jobs_api import JobOut, created
 from apps.core.services import session_owner
 
 from .models import Emoticon
-from .services import emoticon_generate
 
 router = Router(tags=["emoticon"])
 
@@ -93,7 +94,15 @@ def _out(request: HttpRequest, emoticon: Emoticon) -> dict:
 
 @router.post(
     "",
-    response={201: EmoticonOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: FaceErrorOut, 503: ErrorOut},
+    response={
+        201: EmoticonOut,
+        202: JobOut,
+        400: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: FaceErrorOut,
+        503: ErrorOut,
+    },
     openapi_extra=image_request_body(),
     summary="Make an emoticon of the face in a photo",
 )
@@ -101,8 +110,8 @@ def create_emoticon(request: HttpRequest):
     """Finds exactly one face, reads its expression (7 emotions), mask, glasses, frame shape and skin tone,
     and draws a personalised emoticon. No face, several faces or a face too small is a 422 with
     `code` (`no_face`, `multiple_faces`, `face_too_small`) and the `faces` found."""
-    emoticon = emoticon_generate(image=request.image_intake.get(), owner=session_owner(request))
-    return 201, _out(request, emoticon)
+    made = generate("emoticon", image=request.image_intake.get(), owner=session_owner(request))
+    return created(request, made, _out)
 
 
 @router.get("/{token}", response={200: EmoticonOut, 404: ErrorOut}, summary="An emoticon made earlier")

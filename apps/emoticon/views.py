@@ -5,13 +5,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.imageio import ImageInputError
+from apps.core.jobs import generate
 from apps.core.ml import ModelUnavailable
 from apps.core.services import CreationNotSaved, session_owner
 
 from .forms import CorrectionForm
 from .models import Emoticon
 from .pipeline.types import EMOTIONS, MONK_SCALE
-from .services import emoticon_correct, emoticon_generate, emoticon_sticker_pack
+from .services import emoticon_correct, emoticon_sticker_pack
 
 
 def _own(request: HttpRequest, token: str) -> Emoticon:
@@ -22,13 +23,13 @@ def _make(request: HttpRequest, template: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, template)
     try:
-        emoticon = emoticon_generate(image=request.image_intake.get(), owner=session_owner(request))
+        made = generate("emoticon", image=request.image_intake.get(), owner=session_owner(request))
     except ImageInputError as error:
         context = {"error": error.message, "faces": error.details.get("faces", [])}
         return render(request, template, context, status=error.status)
     except (ModelUnavailable, CreationNotSaved) as error:
         return render(request, template, {"error": str(error)}, status=503)
-    return redirect(emoticon)
+    return redirect(made)  # the result, or the page that waits for a queued job
 
 
 @require_http_methods(["GET", "POST"])

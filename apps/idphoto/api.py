@@ -5,11 +5,13 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from apps.core.api import ErrorOut, image_request_body
+from apps.core.jobs import generate
+from apps.core.jobs_api import JobOut, created
 from apps.core.services import session_owner
 
 from .forms import BackgroundForm
 from .models import IdPhoto
-from .services import PhotoRejected, idphoto_choose_background, idphoto_generate
+from .services import PhotoRejected, idphoto_choose_background
 from .views import size_links
 
 router = Router(tags=["idphoto"])
@@ -77,15 +79,15 @@ def _out(request: HttpRequest, photo: IdPhoto) -> dict:
 
 @router.post(
     "",
-    response={201: IdPhotoOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={201: IdPhotoOut, 202: JobOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     openapi_extra=image_request_body(),
     summary="Make an emotional ID photo",
 )
 def create_idphoto(request: HttpRequest):
     """The person is matted out of the photo and placed on the background colour that suits them.
     A photo with no face or several faces is a 422 with a code and a message."""
-    photo = idphoto_generate(image=request.image_intake.get(), owner=session_owner(request))
-    return 201, _out(request, photo)
+    made = generate("idphoto", image=request.image_intake.get(), owner=session_owner(request))
+    return created(request, made, _out)
 
 
 @router.get("/{token}", response={200: IdPhotoOut, 404: ErrorOut}, summary="An ID photo made earlier")

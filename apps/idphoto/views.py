@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.imageio import ImageInputError
+from apps.core.jobs import generate
 from apps.core.ml import ModelUnavailable
 from apps.core.models import Creation
 from apps.core.services import CreationNotSaved, session_owner
@@ -13,7 +14,7 @@ from apps.core.services import CreationNotSaved, session_owner
 from .forms import BackgroundForm
 from .models import IdPhoto
 from .pipeline.sizes import DPI, ID_SIZES, IdSize
-from .services import idphoto_choose_background, idphoto_generate, render_size
+from .services import idphoto_choose_background, render_size
 
 
 def _own_photo(request: HttpRequest, token: str) -> IdPhoto:
@@ -61,12 +62,12 @@ def new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "idphoto/new.html")
     try:
-        photo = idphoto_generate(image=request.image_intake.get(), owner=session_owner(request))
+        made = generate("idphoto", image=request.image_intake.get(), owner=session_owner(request))
     except ImageInputError as error:
         return render(request, "idphoto/new.html", {"error": error.message}, status=error.status)
     except (ModelUnavailable, CreationNotSaved) as error:
         return render(request, "idphoto/new.html", {"error": str(error)}, status=503)
-    return redirect(photo)
+    return redirect(made)  # the result, or the page that waits for a queued job
 
 
 @require_GET

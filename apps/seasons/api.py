@@ -5,12 +5,14 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from apps.core.api import ErrorOut, image_request_body
+from apps.core.jobs import generate
+from apps.core.jobs_api import JobOut, created
 from apps.core.services import session_owner
 
 from .forms import SeasonsForm
 from .models import SeasonsPhoto
 from .pipeline.types import DIRECTIONS
-from .services import seasons_generate, seasons_guess
+from .services import seasons_guess
 
 router = Router(tags=["seasons"])
 
@@ -64,7 +66,7 @@ SEASONS_FIELDS = {
 
 @router.post(
     "",
-    response={201: SeasonsOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={201: SeasonsOut, 202: JobOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     openapi_extra=image_request_body(SEASONS_FIELDS),
     summary="Translate a landscape between day/night, spring/autumn or summer/winter",
 )
@@ -73,9 +75,8 @@ def create_seasons(request: HttpRequest):
     form = SeasonsForm.from_request(request)
     if not form.is_valid():
         raise form.first_error()
-    photo = seasons_generate(image=request.image_intake.get(), direction=form.cleaned_data["direction"],
-                             crop=form.crop(), owner=session_owner(request))  # fmt: skip
-    return 201, _out(request, photo)
+    made = generate("seasons", image=request.image_intake.get(), owner=session_owner(request), params=form.job_params())
+    return created(request, made, _out)
 
 
 @router.post("/guess", response={200: GuessOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut},

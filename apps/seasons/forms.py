@@ -52,6 +52,11 @@ class SeasonsForm(forms.Form):
             raise SeasonsRejected("bad_crop", "Give all of the crop's x, y and size, or none of them.")
         return Crop(*values)
 
+    def job_params(self) -> dict:
+        """What seasons' generator takes besides the photo (apps.seasons.apps.generate_seasons)."""
+        crop = self.crop()
+        return {"direction": self.cleaned_data["direction"], "crop": crop.to_dict() if crop else None}
+
     def first_error(self) -> SeasonsRejected:
         field, errors = next(iter(self.errors.items()))
         code = "unknown_direction" if field == "direction" else "bad_crop"

@@ -5,13 +5,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.core.imageio import ImageInputError
+from apps.core.jobs import generate
 from apps.core.ml import ModelUnavailable
 from apps.core.services import CreationNotSaved, session_owner
 
 from .forms import SeasonsForm
 from .models import SeasonsPhoto
 from .pipeline.types import DIRECTIONS
-from .services import seasons_generate
 
 
 def _form_context(**extra) -> dict:
@@ -26,13 +26,14 @@ def new(request: HttpRequest) -> HttpResponse:
     try:
         if not form.is_valid():
             raise form.first_error()
-        photo = seasons_generate(image=request.image_intake.get(), direction=form.cleaned_data["direction"],
-                                 crop=form.crop(), owner=session_owner(request))  # fmt: skip
+        made = generate(
+            "seasons", image=request.image_intake.get(), owner=session_owner(request), params=form.job_params()
+        )
     except ImageInputError as error:
         return render(request, "seasons/new.html", _form_context(error=error.message), status=error.status)
     except (ModelUnavailable, CreationNotSaved) as error:
         return render(request, "seasons/new.html", _form_context(error=str(error)), status=503)
-    return redirect(photo)
+    return redirect(made)  # the result, or the page that waits for a queued job
 
 
 @require_GET

@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from apps.core.api import ErrorOut, image_request_body
+from apps.core.jobs import generate
+from apps.core.jobs_api import JobOut, created
 from apps.core.services import session_owner
 from apps.idphoto.api import SizeOut
 from apps.idphoto.pipeline.sizes import ID_SIZES
@@ -13,7 +15,7 @@ from apps.idphoto.views import size_links
 from .forms import RefitForm, SuitForm
 from .models import SuitPhoto
 from .pipeline.garments import STYLES
-from .services import LIFT_RANGE, WIDEN_RANGE, suit_generate, suit_refit
+from .services import LIFT_RANGE, WIDEN_RANGE, suit_refit
 
 router = Router(tags=["suit"])
 
@@ -76,7 +78,7 @@ SUIT_FIELDS = {
 
 @router.post(
     "",
-    response={201: SuitOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response={201: SuitOut, 202: JobOut, 400: ErrorOut, 413: ErrorOut, 415: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     openapi_extra=image_request_body(SUIT_FIELDS),
     summary="Dress the person on an ID photo in a suit",
 )
@@ -86,10 +88,8 @@ def create_suit(request: HttpRequest):
     form = SuitForm.from_request(request)
     if not form.is_valid():
         raise form.first_error()
-    photo = suit_generate(image=request.image_intake.get(), owner=session_owner(request),
-                          style=form.cleaned_data["style"], size_key=form.cleaned_data["size"],
-                          background=form.cleaned_data["background"])  # fmt: skip
-    return 201, _out(request, photo)
+    made = generate("suit", image=request.image_intake.get(), owner=session_owner(request), params=form.job_params())
+    return created(request, made, _out)
 
 
 @router.get("/{token}", response={200: SuitOut, 404: ErrorOut}, summary="A suit photo made earlier")

@@ -42,6 +42,11 @@ class SuitForm(_SuitFields):
     def clean_size(self) -> str:
         return self.cleaned_data.get("size") or DEFAULT_SIZE
 
+    def job_params(self) -> dict:
+        """What suit_generate takes besides the photo and its owner."""
+        data = self.cleaned_data
+        return {"style": data["style"], "size_key": data["size"], "background": data["background"]}
+
 
 class RefitForm(_SuitFields):
     """The result page's controls: fit sliders, another style, another background."""

@@ -6,6 +6,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.core.imageio import ImageInputError
+from apps.core.jobs import generate
 from apps.core.ml import ModelUnavailable
 from apps.core.services import CreationNotSaved, session_owner
 from apps.idphoto.pipeline.sizes import ID_SIZES
@@ -14,7 +15,7 @@ from apps.idphoto.views import size_links, size_response
 from .forms import RefitForm, SuitForm
 from .models import SuitPhoto
 from .pipeline.garments import STYLES
-from .services import LIFT_RANGE, WIDEN_RANGE, render_size, style_preview_png, suit_generate, suit_refit
+from .services import LIFT_RANGE, WIDEN_RANGE, render_size, style_preview_png, suit_refit
 
 
 def _own_photo(request: HttpRequest, token: str) -> SuitPhoto:
@@ -42,14 +43,14 @@ def new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "suit/new.html", _new_context(form, form.first_error().message), status=422)
     try:
-        photo = suit_generate(image=request.image_intake.get(), owner=session_owner(request),
-                              style=form.cleaned_data["style"], size_key=form.cleaned_data["size"],
-                              background=form.cleaned_data["background"])  # fmt: skip
+        made = generate(
+            "suit", image=request.image_intake.get(), owner=session_owner(request), params=form.job_params()
+        )
     except ImageInputError as error:
         return render(request, "suit/new.html", _new_context(form, error.message), status=error.status)
     except (ModelUnavailable, CreationNotSaved) as error:
         return render(request, "suit/new.html", _new_context(form, str(error)), status=503)
-    return redirect(photo)
+    return redirect(made)  # the result, or the page that waits for a queued job
 
 
 @require_GET

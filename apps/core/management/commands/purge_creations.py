@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from apps.core.jobs import jobs_purge
 from apps.core.services import creations_purge
 
 
@@ -22,7 +23,7 @@ def _days(value: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Delete every tool's creations, files and rows, older than EMOPIC_RETENTION_DAYS (0 keeps them)."
+    help = "Delete every tool's creations, files and rows, and queued jobs, older than EMOPIC_RETENTION_DAYS (0 keeps them)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=_days, help="override EMOPIC_RETENTION_DAYS for this run")
@@ -36,14 +37,17 @@ class Command(BaseCommand):
         if days == 0:
             self.stdout.write("Retention is 0 days: every creation is kept, nothing to purge.")
             return
-        counts = creations_purge(
-            older_than=timezone.now() - timedelta(days=days), dry_run=dry_run, batch_size=batch_size
-        )
+        older_than = timezone.now() - timedelta(days=days)
+        counts = creations_purge(older_than=older_than, dry_run=dry_run, batch_size=batch_size)
         for count in counts:
             if dry_run:
                 self.stdout.write(f"{count.tool}: {count.found} older than {days} days would be deleted")
             else:
                 self.stdout.write(f"{count.tool}: {count.deleted} deleted, {count.kept} kept")
-        if kept := sum(count.kept for count in counts):
+        jobs_kept = 0
+        if not dry_run:
+            jobs_deleted, jobs_kept = jobs_purge(older_than=older_than)
+            self.stdout.write(f"jobs: {jobs_deleted} deleted, {jobs_kept} kept")
+        if kept := sum(count.kept for count in counts) + jobs_kept:
             # A non-zero exit so that cron or systemd reports it; the next run retries these rows.
             raise CommandError(f"{kept} creations kept: some of their files could not be deleted (see the log)")
