@@ -90,17 +90,6 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
         shapes="input_shape=(None, FIXED, FIXED, 1), output_shape=(None, 7)",
     ),
     **{
-        (classifiers.model_name(attribute), "another-model"): _NO_SHAPES.format(
-            where="apps/emoticon/classifiers.py", what="the attribute classifiers",
-            shapes="input_shape=(None, FIXED, FIXED, 3), output_shape=(None, len(classes))",
-        )
-        for attribute in ("mask", "glasses")  # frame_shape is not asked about a face without glasses
-    },
-    ("seasons.rdn", "another-model"): _NO_SHAPES.format(
-        where="apps/seasons/rdn.py", what="the RDN",
-        shapes="input_shape=(None, None, None, 3), output_shape=(None, None, None, 3)",
-    ),
-    **{
         (cyclegan.model_name(key), "another-model"): _NO_SHAPES.format(
             where="apps/seasons/cyclegan.py", what="the generators",
             shapes="input_shape=(None, None, None, 3), output_shape=(None, None, None, 3)",

@@ -215,6 +215,9 @@ def register_models() -> None:
                 training_command=f"python training/emoticon/train_attribute.py --attribute {attribute} --data DIR",
                 warmup=registry.warm_keras,
                 optional=True,
+                # A square RGB crop of a size fixed by the file (model_input_size reads it), one score per class.
+                input_shape=(None, registry.FIXED, registry.FIXED, 3),
+                output_shape=(None, len(classes)),
             )
         )
 

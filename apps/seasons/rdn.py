@@ -182,6 +182,8 @@ def register_models() -> None:
             training_command=TRAINING_COMMAND,
             warmup=registry.warm_keras,
             optional=True,
+            input_shape=(None, None, None, 3),  # any size of RGB image in, the same size out
+            output_shape=(None, None, None, 3),
         )
     )
 
