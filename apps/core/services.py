@@ -55,19 +55,39 @@ def save_creation(creation: C, files: dict[str, tuple[str, bytes]]) -> C:
     return creation
 
 
-def replace_file(creation: Creation, field_name: str, filename: str, content: bytes, update_fields: list[str]) -> None:
-    """Swap one file of a saved creation; the old file goes only once the new one and the row are saved."""
-    field_file = getattr(creation, field_name)
-    old_name = field_file.name
-    field_file.save(filename, ContentFile(content), save=False)
-    new_name = field_file.name
+def replace_files(creation: Creation, files: dict[str, tuple[str, bytes]], update_fields: list[str]) -> None:
+    """Swap files of a saved creation, all or none; the old files go only once the new ones and the row are saved.
+
+    ``files`` maps a FileField name to (file name, bytes), as for ``save_creation``. A storage or database
+    failure raises ``CreationNotSaved``; the stored row and its old files are then untouched.
+    """
+    old_names = {field_name: getattr(creation, field_name).name for field_name in files}
+    written: dict[str, str] = {}
     try:
-        creation.save(update_fields=[field_name, *update_fields])
-    except Exception:
-        field_file.storage.delete(new_name)
-        raise
-    if old_name and old_name != new_name:
-        field_file.storage.delete(old_name)
+        for field_name, (filename, content) in files.items():
+            field_file = getattr(creation, field_name)
+            field_file.save(filename, ContentFile(content), save=False)
+            written[field_name] = field_file.name
+        creation.save(update_fields=[*files, *update_fields])
+    except Exception as exc:
+        for field_name, old_name in old_names.items():
+            getattr(creation, field_name).name = old_name  # the instance points at the files its row still names
+        for field_name, new_name in written.items():
+            if new_name != old_names[field_name]:
+                try:
+                    getattr(creation, field_name).storage.delete(new_name)
+                except Exception:  # the original error matters more; log and go on
+                    logger.exception("Could not remove %s after a failed save", new_name)
+        logger.exception("Replacing %s of %s failed", ", ".join(files), creation_key(creation))
+        message = "Your change could not be saved; the previous result is kept. Please try again."
+        raise CreationNotSaved(message) from exc
+    for field_name, old_name in old_names.items():
+        if old_name and old_name != written[field_name]:
+            try:
+                getattr(creation, field_name).storage.delete(old_name)
+            except Exception:
+                # The change is saved and shown; only the old file stays behind, in no row: logged with its name.
+                logger.exception("Could not remove %s, replaced by %s", old_name, written[field_name])
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from apps.core.face_models import FaceBox, Landmarks, face_boxes, face_landmarks
 from apps.core.imageio import DecodedImage, ImageInputError, RGBImage, encode_jpeg
 from apps.core.imaging import resize_rgb, working_size
 from apps.core.ml import ModelUnavailable
-from apps.core.services import replace_file, save_creation
+from apps.core.services import replace_files, save_creation
 from apps.core.timing import Timer
 from apps.idphoto.pipeline.colour import FaceNotMeasurable
 
@@ -195,8 +195,8 @@ def emoticon_correct(*, emoticon: Emoticon, corrections: dict) -> Emoticon:
     emoticon.spec = spec.to_dict()
     emoticon.corrections = {**emoticon.corrections, **corrections}
     emoticon.emotion = spec.emotion
-    replace_file(emoticon, "svg_file", "emoticon.svg", svg.encode("utf-8"), ["spec", "corrections", "emotion"])
-    replace_file(emoticon, "output_image", "emoticon.png", render_png(svg), [])
+    files = {"svg_file": ("emoticon.svg", svg.encode("utf-8")), "output_image": ("emoticon.png", render_png(svg))}
+    replace_files(emoticon, files, ["spec", "corrections", "emotion"])
     return emoticon
 
 

@@ -74,7 +74,11 @@ def correct(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "emoticon/result.html", result_context(emoticon, form), status=422)
     changes = form.corrections(emoticon.spec)
     if changes:
-        emoticon_correct(emoticon=emoticon, corrections=changes)
+        try:
+            emoticon_correct(emoticon=emoticon, corrections=changes)
+        except CreationNotSaved as error:
+            context = {**result_context(_own(request, token)), "error": str(error)}  # as stored, unchanged
+            return render(request, "emoticon/result.html", context, status=503)
     return redirect(emoticon)
 
 

@@ -13,7 +13,7 @@ from apps.core.face_models import face_landmarks
 from apps.core.imageio import DecodedImage, ImageInputError, RGBImage, encode_jpeg, encode_png
 from apps.core.imaging import resize_rgb, working_size
 from apps.core.ml import ModelUnavailable
-from apps.core.services import replace_file, save_creation
+from apps.core.services import replace_files, save_creation
 from apps.core.timing import Timer
 
 from . import ml
@@ -179,8 +179,8 @@ def idphoto_choose_background(*, photo: IdPhoto, hex_colour: str) -> IdPhoto:
     foreground, alpha = load_cutout(photo)
     result = composite(foreground, alpha, rgb_colour)
     photo.background_hex, photo.palette, photo.reason = hex_colour, palette, reason
-    replace_file(photo, "output_image", "result.jpg", encode_jpeg(result, quality=92),
-                 ["background_hex", "palette", "reason"])  # fmt: skip
+    replace_files(photo, {"output_image": ("result.jpg", encode_jpeg(result, quality=92))},
+                  ["background_hex", "palette", "reason"])  # fmt: skip
     BackgroundChoice.objects.create(photo=photo, hex=hex_colour, kind=kind, candidate_rank=rank)
     return photo
 

@@ -83,7 +83,11 @@ def choose_background(request: HttpRequest, token: str) -> HttpResponse:
     if not form.is_valid():
         context = {**_result_context(photo), "error": form.errors["colour"][0]}
         return render(request, "idphoto/result.html", context, status=422)
-    idphoto_choose_background(photo=photo, hex_colour=form.cleaned_data["colour"])
+    try:
+        idphoto_choose_background(photo=photo, hex_colour=form.cleaned_data["colour"])
+    except CreationNotSaved as error:
+        context = {**_result_context(_own_photo(request, token)), "error": str(error)}  # as stored, unchanged
+        return render(request, "idphoto/result.html", context, status=503)
     return redirect(photo)
 
 

@@ -14,7 +14,7 @@ from apps.core.body_models import body_landmarks
 from apps.core.imageio import DecodedImage, ImageInputError, RGBImage, encode_jpeg, encode_png
 from apps.core.imaging import resize_rgb, working_size
 from apps.core.ml import ModelUnavailable
-from apps.core.services import replace_file, save_creation
+from apps.core.services import replace_files, save_creation
 from apps.core.timing import Timer
 from apps.idphoto.pipeline.faces import FaceGeometry
 from apps.idphoto.pipeline.matting import WORKING_SIDE, composite
@@ -240,8 +240,8 @@ def suit_refit(
     photo.widen = float(np.clip(widen, *WIDEN_RANGE)) if widen is not None else photo.widen
     dressed = dress_layers(load_layers(photo), photo.style, fit_from_dict(photo.fit), photo.lift, photo.widen)
     result = composite(dressed.foreground, dressed.alpha, parse_hex(photo.background_hex))
-    replace_file(photo, "output_image", "result.jpg", encode_jpeg(result, quality=92),
-                 ["style", "background_hex", "lift", "widen"])  # fmt: skip
+    replace_files(photo, {"output_image": ("result.jpg", encode_jpeg(result, quality=92))},
+                  ["style", "background_hex", "lift", "widen"])  # fmt: skip
     return photo
 
 

@@ -64,7 +64,10 @@ def refit(request: HttpRequest, token: str) -> HttpResponse:
     form = RefitForm(request.POST)
     if not form.is_valid():
         return render(request, "suit/result.html", _result_context(photo, form.first_error().message), status=422)
-    suit_refit(photo=photo, **form.cleaned_data)
+    try:
+        suit_refit(photo=photo, **form.cleaned_data)
+    except CreationNotSaved as error:
+        return render(request, "suit/result.html", _result_context(_own_photo(request, token), str(error)), status=503)
     return redirect(photo)
 
 

@@ -40,6 +40,9 @@
     ended: "The camera stopped. Press Start the coach to try again.",
     lost: (seconds) => `Connection to the coach lost. Trying again in ${seconds} s…`,
     gaveUp: "The coach can't be reached. Check your connection, then press Reconnect.",
+    // Close code 1011: the server failed (say, a service behind it is down), not the visitor's network.
+    serverFault: (seconds) => `The coach has a problem on our side. Trying again in ${seconds} s…`,
+    serverGaveUp: "The coach is down on our side. Please try again in a few minutes, or upload a photo below.",
     slow: "Slow connection",
     insecure:
       "Your browser only allows the camera on secure pages (https, or localhost on your own computer). " +
@@ -483,14 +486,16 @@
       }
       this.retries += 1;
       // The pill on the picture and the Reconnect button say it where the visitor looks: no scrolling away.
+      const ourSide = event.code === 1011;
       if (this.retries > MAX_RETRIES) {
         this.setConnection("Not connected", "error");
-        this.say(TEXT.gaveUp, "error", { reveal: false });
+        this.say(ourSide ? TEXT.serverGaveUp : TEXT.gaveUp, "error", { reveal: false });
         return;
       }
       const delay = Math.min(15000, 1000 * 2 ** (this.retries - 1));
       this.setConnection("Reconnecting…", "error");
-      this.say(TEXT.lost(Math.round(delay / 1000)), "error", { reveal: false });
+      const seconds = Math.round(delay / 1000);
+      this.say(ourSide ? TEXT.serverFault(seconds) : TEXT.lost(seconds), "error", { reveal: false });
       this.timers.reconnect = window.setTimeout(() => this.connect(), delay);
     }
 
