@@ -165,3 +165,35 @@ def _delete_files(creation: Creation) -> bool:
                              creation_key(creation))  # fmt: skip
             all_gone = False
     return all_gone
+
+
+def orphans_purge(*, older_than: datetime, models: Iterable[type[Creation]] | None = None) -> int:
+    """Delete stored files that no row names, last written before ``older_than``; the number deleted.
+
+    Every file a row names lives under ``<tool>/<token>/``. A process that died, or a storage that dropped
+    between two writes of one creation, can leave such a folder with no row, which the row-driven purge
+    never finds. Give ``older_than`` a margin (an hour) so that a creation still being written is left alone.
+    """
+    from django.core.files.storage import default_storage
+
+    deleted = 0
+    for model in creation_models() if models is None else models:
+        try:
+            folders, _ = default_storage.listdir(model.TOOL)
+        except FileNotFoundError:
+            continue
+        known = set(model.objects.filter(token__in=folders).values_list("token", flat=True))
+        for token in set(folders) - known:
+            deleted += _delete_folder_if_older(default_storage, f"{model.TOOL}/{token}", older_than)
+    return deleted
+
+
+def _delete_folder_if_older(storage: object, folder: str, older_than: datetime) -> int:
+    _, names = storage.listdir(folder)  # type: ignore[attr-defined]
+    paths = [f"{folder}/{name}" for name in names]
+    if not paths or any(storage.get_modified_time(path) >= older_than for path in paths):  # type: ignore[attr-defined]
+        return 0
+    for path in paths:
+        storage.delete(path)  # type: ignore[attr-defined]
+    logger.warning("Deleted %d files under %s that no row names", len(paths), folder)
+    return len(paths)

@@ -148,3 +148,20 @@ def test_a_storage_that_fails_to_delete_keeps_the_row_for_the_next_run(monkeypat
 def test_it_refuses_a_negative_number_of_days():
     with pytest.raises(CommandError, match="--days"):
         purge("--days", "-1")
+
+
+@pytest.mark.django_db
+def test_files_no_row_names_are_deleted_once_old_and_a_creation_being_written_is_left_alone():
+    from django.core.files.base import ContentFile
+
+    from apps.core.services import orphans_purge
+
+    kept = make(IdPhoto, days_ago=0)
+    default_storage.save("idphoto/left-by-a-killed-worker/result.jpg", ContentFile(b"half a creation"))
+    default_storage.save("idphoto/left-by-a-killed-worker/input.jpg", ContentFile(b"its photo"))
+
+    assert orphans_purge(older_than=timezone.now() - timedelta(hours=1)) == 0  # could still be being written
+    assert orphans_purge(older_than=timezone.now() + timedelta(seconds=1)) == 2
+
+    assert default_storage.listdir("idphoto/left-by-a-killed-worker") == ([], [])
+    assert all(default_storage.exists(name) for name in file_names(kept))

@@ -9,7 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from apps.core.jobs import jobs_purge
-from apps.core.services import creations_purge
+from apps.core.services import creations_purge, orphans_purge
+
+ORPHAN_GRACE = timedelta(hours=1)  # a creation still being written has no row yet
 
 
 def _days(value: str) -> int:
@@ -48,6 +50,9 @@ class Command(BaseCommand):
         if not dry_run:
             jobs_deleted, jobs_kept = jobs_purge(older_than=older_than)
             self.stdout.write(f"jobs: {jobs_deleted} deleted, {jobs_kept} kept")
+            # Files of creations that were never saved whole (a process killed mid-write): no row names them.
+            orphans = orphans_purge(older_than=timezone.now() - ORPHAN_GRACE)
+            self.stdout.write(f"files no row names: {orphans} deleted")
         if kept := sum(count.kept for count in counts) + jobs_kept:
             # A non-zero exit so that cron or systemd reports it; the next run retries these rows.
             raise CommandError(f"{kept} creations kept: some of their files could not be deleted (see the log)")
