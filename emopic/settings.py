@@ -234,6 +234,10 @@ if EMOPIC_JOBS not in ("inline", "celery"):
     raise ImproperlyConfigured(f"EMOPIC_JOBS must be inline or celery, not {EMOPIC_JOBS!r}")
 # A job's attempt may run this long; after it (plus a margin) a running job whose worker died is run again,
 # up to EMOPIC_JOB_MAX_ATTEMPTS attempts in all, then marked failed.
+# Inline generations one web process runs at once (the others wait, up to the wait below, then get a 503
+# "busy"): one per core keeps each request at full speed and memory bounded (docs/PERFORMANCE.md, load test).
+EMOPIC_GENERATION_SLOTS = envint("EMOPIC_GENERATION_SLOTS", str(os.cpu_count() or 2), minimum=1)
+EMOPIC_GENERATION_WAIT_SECONDS = envint("EMOPIC_GENERATION_WAIT_SECONDS", "60", minimum=1)
 EMOPIC_JOB_TIME_LIMIT = envint("EMOPIC_JOB_TIME_LIMIT", "120", minimum=5)
 EMOPIC_JOB_MAX_ATTEMPTS = envint("EMOPIC_JOB_MAX_ATTEMPTS", "3", minimum=1)
 CELERY_BROKER_URL = os.getenv("EMOPIC_CELERY_BROKER_URL") or os.getenv("EMOPIC_REDIS_URL", "")

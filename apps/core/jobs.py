@@ -15,6 +15,7 @@ EMOPIC_JOB_MAX_ATTEMPTS attempts, then failed: never silently lost.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +47,10 @@ def stalled_before(now: datetime) -> datetime:
     return now - timedelta(seconds=settings.EMOPIC_JOB_TIME_LIMIT * 1.25 + 5)
 
 
+class GenerationBusy(CreationNotSaved):
+    """Every generation slot of this process stayed taken for the whole wait; nothing was kept."""
+
+
 class JobQueueUnavailable(CreationNotSaved):
     """The broker could not be reached; nothing was kept (a CreationNotSaved, so every view answers 503)."""
 
@@ -58,6 +63,22 @@ class JobError:
 
 
 _generators: dict[str, Generator] = {}
+_slots_lock = threading.Lock()
+_slots: threading.BoundedSemaphore | None = None
+
+
+def generation_slots() -> threading.BoundedSemaphore:
+    """The process's inline generation slots: EMOPIC_GENERATION_SLOTS at a time, the others wait their turn.
+
+    Under ASGI every request runs in its own thread, so without a limit 16 uploads run 16 generations at
+    once: each gets an eighth of a 2-core machine, each holds ~100 MB, and a model that serialises its calls
+    (the RDN) becomes a queue behind which one tool waits ten times longer than the others (bench/load.py).
+    """
+    global _slots
+    with _slots_lock:
+        if _slots is None:
+            _slots = threading.BoundedSemaphore(settings.EMOPIC_GENERATION_SLOTS)
+        return _slots
 
 
 def register_generator(tool: str, generator: Generator) -> None:
@@ -73,7 +94,14 @@ def generate(tool: str, *, image: DecodedImage, owner: str, params: dict[str, An
     params = params or {}
     generator = _generators[tool]
     if settings.EMOPIC_JOBS == "inline":
-        return generator(image, owner, params)
+        slots = generation_slots()
+        if not slots.acquire(timeout=settings.EMOPIC_GENERATION_WAIT_SECONDS):
+            raise GenerationBusy("We are very busy right now and could not start on your photo; nothing was kept. "
+                                 "Please try again in a minute.")  # fmt: skip
+        try:
+            return generator(image, owner, params)
+        finally:
+            slots.release()
     return _enqueue(tool, image, owner, params)
 
 

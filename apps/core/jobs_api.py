@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from .api import ErrorDetail, ErrorOut, api, error_json
-from .jobs import JobQueueUnavailable, job_error, recover_stalled_jobs
+from .jobs import GenerationBusy, JobQueueUnavailable, job_error, recover_stalled_jobs
 from .models import Creation, Job
 
 router = Router(tags=["jobs"])
@@ -69,3 +69,10 @@ def get_job(request: HttpRequest, token: str):
 @api.exception_handler(JobQueueUnavailable)
 def _queue_unavailable(request: HttpRequest, exc: JobQueueUnavailable):
     return error_json(request, "queue_unavailable", str(exc), 503)
+
+
+@api.exception_handler(GenerationBusy)
+def _busy(request: HttpRequest, exc: GenerationBusy):
+    response = error_json(request, "busy", str(exc), 503)
+    response["Retry-After"] = "30"
+    return response

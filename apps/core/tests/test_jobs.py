@@ -277,3 +277,21 @@ def test_the_purge_removes_old_jobs_and_any_photo_still_waiting(client, sent, se
     Job.objects.filter(token=body["id"]).update(created_at=timezone.now() - timedelta(days=40))
     assert jobs.jobs_purge(older_than=timezone.now() - timedelta(days=30)) == (1, 0)
     assert Job.objects.count() == 0 and media_files(settings) == []
+
+
+def test_inline_generations_wait_for_a_free_slot_and_a_long_wait_is_a_clear_503(client, settings, monkeypatch):
+    import threading
+
+    settings.EMOPIC_GENERATION_WAIT_SECONDS = 1
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(jobs, "_slots", slots)
+    slots.acquire()  # another request is generating
+
+    response = client.post("/api/idphoto/", upload(ASTRONAUT_JPEG))
+
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert response.json()["error"]["code"] == "busy"
+    assert IdPhoto.objects.count() == 0
+    slots.release()  # it finished: the next request goes ahead
+    assert client.post("/api/idphoto/", upload(ASTRONAUT_JPEG)).status_code == 201
+    assert slots.acquire(blocking=False)  # and gave its slot back
