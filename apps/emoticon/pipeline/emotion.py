@@ -52,9 +52,23 @@ def aligned_face(rgb: RGBImage, landmarks: Landmarks, size: int = FER_SIZE) -> n
 
 
 def preprocess_fer(face: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    """The fer package's own scaling: pixels to [-1, 1], as a 1 x 64 x 64 x 1 batch."""
+    """The fer package's own scaling: pixels to [-1, 1], as a 1 x h x w x 1 batch."""
     x = face.astype(np.float32) / 255.0
     return ((x - 0.5) * 2.0)[None, :, :, None]
+
+
+def model_input(face: npt.NDArray[np.uint8], size: int, blur_sigma: float = 0.0) -> npt.NDArray[np.float32]:
+    """The 1 x size x size x 1 batch an emotion model reads from a greyscale face of any size.
+
+    INTER_AREA resize, then a Gaussian blur of ``blur_sigma`` pixels at that size, then ``preprocess_fer``.
+    The blur exists because the shared copy of FER-2013's train split is blurred (its test split is not):
+    a model trained on it is served, and scored, on faces softened to the same sharpness.
+    """
+    if face.shape != (size, size):
+        face = cv2.resize(face, (size, size), interpolation=cv2.INTER_AREA)
+    if blur_sigma > 0:
+        face = cv2.GaussianBlur(face, (0, 0), blur_sigma, borderType=cv2.BORDER_REPLICATE)
+    return preprocess_fer(face)
 
 
 def read_scores(probabilities: npt.ArrayLike) -> EmotionResult:

