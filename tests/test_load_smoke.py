@@ -8,6 +8,7 @@ The client's side of the job contract (a 202, then polling the job) is tested ag
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import sqlite3
 from pathlib import Path
@@ -24,7 +25,10 @@ def tiny_run(tmp_path_factory) -> dict:
         pytest.skip(f"absent: {', '.join(map(str, missing))} (../shared/data, and `make testdata`)")
     config = load.Config(clients=[1], seconds=40, requests=len(load.TOOLS) + 1, sockets=1, warmup=False,
                          workdir=tmp_path_factory.mktemp("load"))  # fmt: skip
-    return load.run(config)
+    # In a thread of its own: the harness runs its own event loop, and the browser tests leave one running
+    # in this thread when they run first in the same session.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(load.run, config).result()
 
 
 @pytest.mark.models

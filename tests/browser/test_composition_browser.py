@@ -202,8 +202,8 @@ def test_stop_releases_the_camera_and_a_dropped_socket_reconnects(coach_server, 
     assert "mirrored" not in sockets[-1].url
     screenshot(page, "desktop-running")
 
-    # The server goes away: the page says so, offers Reconnect, and reconnects by itself.
-    sockets[-1].close(code=1011, reason="test")
+    # The server goes away (1001, a restart): the page says so, offers Reconnect, and reconnects by itself.
+    sockets[-1].close(code=1001, reason="test")
     page.locator("[data-coach-reconnect]").wait_for(state="visible", timeout=5_000)
     assert "Connection to the coach lost" in page.locator("[data-coach-status]").inner_text()
     screenshot(page, "desktop-reconnecting")
