@@ -79,20 +79,8 @@ FALLBACKS: dict[str, list[Fallback]] = {
 # A model the tool cannot work without: its fault is a 503 on these endpoints.
 REQUIRED = {emoticon_ml.EMOTION_FER: [EMOTICON]}
 
-# Known bugs, each a strict xfail naming it: (model, fault) -> reason.
-_NO_SHAPES = (
-    "Bug: {where} registers {what} without input_shape/output_shape, so a valid Keras file of another network "
-    "loads and the request fails with a 500 instead of falling back; fix: {shapes} on its ModelSpec"
-)
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    **{
-        (cyclegan.model_name(key), "another-model"): _NO_SHAPES.format(
-            where="apps/seasons/cyclegan.py", what="the generators",
-            shapes="input_shape=(None, None, None, 3), output_shape=(None, None, None, 3)",
-        )
-        for key in DIRECTIONS
-    },
-}  # fmt: skip
+# Known bugs, each a strict xfail naming it: (model, fault) -> reason. None open.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 FAULTS = ["missing", "garbage", "truncated", "another-model"]
 

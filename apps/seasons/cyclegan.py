@@ -10,14 +10,18 @@ image's channel over H and W). Both are registered with Keras under the "emopic_
 package, so ``keras.saving.load_model`` finds them once ``custom_layers()`` has run.
 
 The full generator (filters 64, 9 blocks) is 11.4 M parameters, a 46 MB .keras file at
-float32; the "slim" one (filters 32, 6 blocks) is 2.0 M, an 8 MB file, and is what the site
-ships under the 16 MB per-file limit. ``training/seasons/train_cyclegan.py`` trains and exports them.
+float32; a "slim" one (filters 32, 6 blocks) is 2.0 M, an 8 MB file, under the repository's
+16 MB per-file limit. ``training/seasons/train_cyclegan.py`` trains and exports them, and
+``training/seasons/evaluate_translation.py`` scores them against the photographic engine: a
+generator serves only where that evaluation found it better (``evaluation_allows_generator``).
 
 Keras and TensorFlow are imported inside functions only: importing them costs seconds.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -48,6 +52,10 @@ TFDS_DATASETS = {"summer_winter": "cycle_gan/summer2winter_yosemite"}
 Batch = npt.NDArray[np.float32]  # NxHxWx3, RGB, -1..1
 
 _CUSTOM_LAYERS: dict[str, type] = {}
+# The per-direction engine choice written by training/seasons/evaluate_translation.py.
+EVALUATION_FILE = "translation.json"
+_EVALUATION_CACHE: dict[Path, tuple[int, dict]] = {}
+_DIGEST_CACHE: dict[Path, tuple[int, str]] = {}
 
 
 def custom_layers() -> dict[str, type]:
@@ -379,6 +387,8 @@ def register_models() -> None:
                 training_command=training_command(direction.pair),
                 warmup=registry.warm_keras,
                 optional=True,
+                input_shape=(None, None, None, 3),  # an RGB image in, one of the same size out
+                output_shape=(None, None, None, 3),
             )
         )
 
@@ -401,9 +411,65 @@ def translate(direction: str, rgb: RGBImage) -> RGBImage | None:
     if not spec.available():
         return None
     loaded = registry.get_model(name)
-    size = _input_size(loaded.model)
+    image = fit_to(rgb, _input_size(loaded.model))
+    return postprocess(loaded.predict(preprocess(image)[None]))
+
+
+def fit_to(rgb: RGBImage, size: int) -> RGBImage:
+    """``rgb`` at size x size, as a generator gets it: area-averaged when shrinking, cubic when enlarging."""
     image = np.ascontiguousarray(rgb, np.uint8)
     if image.shape[:2] != (size, size):
         shrinking = image.shape[0] > size or image.shape[1] > size
         image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
-    return postprocess(loaded.predict(preprocess(image)[None]))
+    return image
+
+
+def evaluation_path() -> Path:
+    return settings.ML_MODELS_DIR / "seasons" / EVALUATION_FILE
+
+
+def _evaluation() -> dict:
+    """The evaluation's per-direction results (``{}`` without the file), re-read when the file changes."""
+    path = evaluation_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    cached = _EVALUATION_CACHE.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        directions = json.loads(path.read_text())["directions"]
+    except (OSError, ValueError, KeyError, TypeError):
+        logger.exception("Unreadable engine evaluation %s; every generator file is used", path)
+        directions = {}
+    _EVALUATION_CACHE[path] = (stamp, directions)
+    return directions
+
+
+def evaluation_allows_generator(direction: str) -> bool:
+    """Whether ``direction``'s generator may serve, by the held-out evaluation (``translation.json``).
+
+    ``training/seasons/evaluate_translation.py`` scores both engines per direction and names the
+    better one. Where it chose the photographic engine, the generator is not used, even if its
+    file is there; where it chose the CycleGAN, only the very file it scored is used (a file
+    swapped since needs a new evaluation, and meanwhile the photographic engine serves). A
+    direction it never scored uses its generator whenever one exists.
+    """
+    result = _evaluation().get(direction)
+    if not isinstance(result, dict):
+        return True
+    if result.get("chosen") != "cyclegan":
+        return False
+    expected = (result.get("engines", {}).get("cyclegan", {}).get("generator") or {}).get("sha256")
+    path = generator_path(direction)
+    if expected is None or not path.exists():
+        return expected is None
+    stamp = path.stat().st_mtime_ns
+    cached = _DIGEST_CACHE.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = _DIGEST_CACHE[path] = (stamp, hashlib.sha256(path.read_bytes()).hexdigest())
+    if cached[1] != expected:
+        logger.warning("%s is not the generator the evaluation scored; using the photographic engine", path)
+        return False
+    return True

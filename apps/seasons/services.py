@@ -62,14 +62,20 @@ def check_direction(direction: str) -> str:
 
 
 def translate_square(square: RGBImage, direction: str, timer: Timer) -> tuple[RGBImage, str]:
-    """A trained CycleGAN where one exists for this direction, else the photographic engine."""
+    """The engine the held-out evaluation chose for this direction; the engine that ran is returned.
+
+    A direction's CycleGAN serves when its file exists and the evaluation (``translation.json``,
+    see ``cyclegan.evaluation_allows_generator``) did not find the photographic engine better;
+    otherwise, and when the generator fails to load, the photographic engine does.
+    """
     small = resize_rgb(square, MODEL_SIZE, MODEL_SIZE)
+    translated = None
     with timer.stage("translate"):
         try:
-            translated = cyclegan.translate(direction, small)
+            if cyclegan.evaluation_allows_generator(direction):
+                translated = cyclegan.translate(direction, small)
         except ModelUnavailable:
             logger.exception("The %s generator is unavailable; using the photographic engine", direction)
-            translated = None
     if translated is None:
         with timer.stage("translate"):  # replaces the look-up's time: this is the translation that ran
             # Resolution-independent: graded at full size directly, no upsampling needed.

@@ -13,8 +13,14 @@ For example (it finds the repository from its own path, so any working directory
         --checkpoint-dir ~/ckpt/dn --resume --log ~/ckpt/dn/losses.csv --export
 
 ``--epochs`` is the total: with ``--resume`` training continues from the latest checkpoint's
-epoch up to it. ``--export`` writes ``ML_MODELS_DIR/seasons/<a2b>.keras`` and ``<b2a>.keras``
-(e.g. summer2winter and winter2summer), inference-only, each with a JSON sidecar. The
+epoch up to it. ``--max-minutes`` stops earlier, after the step that crosses that much wall
+time: a checkpoint of the partial epoch is saved (a resume runs that epoch again in full) and
+the export still happens. With ``--decay``, the learning rates then fall linearly to zero over
+the budget's second half, as the paper's do over its second half of epochs. ``--export`` writes ``ML_MODELS_DIR/seasons/<a2b>.keras`` and ``<b2a>.keras``
+(e.g. summer2winter and winter2summer), inference-only, each with a JSON sidecar;
+``--discriminator-dir`` also saves the two discriminators (``discriminator_<domain>.keras``,
+the critic of that domain's images), which ``evaluate_translation.py`` uses to score both
+engines. They are for evaluation only: the site never loads them. The
 default slim generator (filters 32, 6 blocks: 2.0 M parameters) exports to about 8 MB per
 file; the paper's full one (``--filters 64 --blocks 9``: 11.4 M) to about 46 MB, over the
 repository's 16 MB per-file limit, so keep that one out of git.
@@ -28,6 +34,7 @@ import datetime
 import json
 import logging
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +43,7 @@ from django.conf import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # as a script, apps.* lives two folders up
 
-from apps.seasons.cyclegan import TFDS_DATASETS, CycleGAN, preprocess
+from apps.seasons.cyclegan import LEARNING_RATE, TFDS_DATASETS, CycleGAN, preprocess
 from apps.seasons.pipeline.types import DIRECTIONS, MODEL_SIZE
 from training.common import log_to_console, setup_django
 
@@ -54,6 +61,8 @@ class TrainResult:
     epochs: int  # the epoch counter after training: the total trained, resumed runs included
     steps: int  # steps run by this call
     final_losses: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0  # wall time of this call's training loop (pauses of the process included)
+    stopped_by_time_budget: bool = False
 
 
 def directions_of(pair: str) -> tuple[str, str]:
@@ -128,6 +137,11 @@ def make_dataset(images_a: Any, images_b: Any, size: int, batch_size: int, seed:
     return tf.data.Dataset.zip((prepare(images_a, 0), prepare(images_b, 1))).prefetch(tf.data.AUTOTUNE)
 
 
+def decayed_rate(base: float, elapsed: float, budget: float) -> float:
+    """The paper's schedule on a time budget: ``base`` for the first half, then linearly down to 0."""
+    return base * min(1.0, max(0.0, 2.0 * (1.0 - elapsed / budget)))
+
+
 def train(
     *,
     images_a: Any,
@@ -143,12 +157,17 @@ def train(
     resume: bool = False,
     log_path: Path | None = None,
     seed: int = 0,
+    max_seconds: float | None = None,
+    decay: bool = False,
+    log_every: int = 100,
 ) -> TrainResult:
     """Train (or with ``resume``, continue training) until the epoch counter reaches ``epochs``.
 
     A checkpoint of the four networks, both optimisers and the epoch counter is saved after
     every epoch when ``checkpoint_dir`` is given. ``log_path`` gets one CSV row per step
-    (appended to when it exists).
+    (appended to when it exists). ``max_seconds`` stops after the first step that ends past
+    that much wall time, saving a checkpoint of the partial epoch (its counter not advanced);
+    with ``decay`` the learning rates follow ``decayed_rate`` over that budget.
     """
     import keras
     import tensorflow as tf
@@ -157,6 +176,8 @@ def train(
     model = CycleGAN(size=size, filters=filters, residual_blocks=blocks, disc_filters=disc_filters, seed=seed)
     epoch = tf.Variable(0, dtype=tf.int64, name="epoch")
     manager = None
+    if decay and max_seconds is None:
+        raise ValueError("decay needs a time budget (max_seconds)")
     if checkpoint_dir is not None:
         checkpoint = tf.train.Checkpoint(
             g_ab=model.g_ab,
@@ -185,8 +206,10 @@ def train(
             writer.writeheader()
     steps = 0
     losses: dict[str, float] = {}
+    started = time.monotonic()
+    out_of_time = False
     try:
-        while int(epoch.numpy()) < epochs:
+        while int(epoch.numpy()) < epochs and not out_of_time:
             current = int(epoch.numpy()) + 1
             for step in range(1, steps_per_epoch + 1):
                 real_a, real_b = next(batches)
@@ -194,6 +217,21 @@ def train(
                 steps += 1
                 if writer is not None:
                     writer.writerow({"epoch": current, "step": step, **{k: f"{v:.6f}" for k, v in losses.items()}})
+                elapsed = time.monotonic() - started
+                if decay:
+                    rate = decayed_rate(LEARNING_RATE, elapsed, max_seconds)
+                    model.g_optimizer.learning_rate = rate
+                    model.d_optimizer.learning_rate = rate
+                if log_every and steps % log_every == 0:
+                    logger.info("Step %d (epoch %d), %.0f s: cycle %.3f", steps, current, elapsed, losses["cycle"])
+                if max_seconds is not None and elapsed >= max_seconds:
+                    out_of_time = True
+                    break
+            if out_of_time:
+                logger.info("Time budget of %.0f s reached in epoch %d after %d steps", max_seconds, current, steps)
+                if manager is not None:
+                    manager.save(checkpoint_number=current)  # the partial epoch's weights; its counter not advanced
+                break
             epoch.assign_add(1)
             logger.info("Epoch %d/%d: %s", current, epochs, ", ".join(f"{k} {v:.3f}" for k, v in losses.items()))
             if manager is not None:
@@ -203,7 +241,32 @@ def train(
     finally:
         if log_file is not None:
             log_file.close()
-    return TrainResult(model=model, epochs=int(epoch.numpy()), steps=steps, final_losses=losses)
+    return TrainResult(
+        model=model,
+        epochs=int(epoch.numpy()),
+        steps=steps,
+        final_losses=losses,
+        seconds=round(time.monotonic() - started, 1),
+        stopped_by_time_budget=out_of_time,
+    )
+
+
+def domains_of(pair: str) -> tuple[str, str]:
+    """The pair's (A, B) domains: ("summer", "winter") for summer_winter."""
+    a, b = pair.split("_")
+    return a, b
+
+
+def export_discriminators(result: TrainResult, *, pair: str, out_dir: Path) -> list[Path]:
+    """Save both discriminators as ``out_dir/discriminator_<domain>.keras`` (for evaluation, never served)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for domain, discriminator in zip(domains_of(pair), (result.model.d_a, result.model.d_b), strict=True):
+        path = out_dir / f"discriminator_{domain}.keras"
+        discriminator.save(path)
+        logger.info("Exported %s", path)
+        written.append(path)
+    return written
 
 
 def export(result: TrainResult, *, pair: str, out_dir: Path, data_source: str, steps_per_epoch: int) -> list[Path]:
@@ -228,6 +291,8 @@ def export(result: TrainResult, *, pair: str, out_dir: Path, data_source: str, s
             "epochs": result.epochs,
             "steps_per_epoch": steps_per_epoch,
             "steps_this_run": result.steps,
+            "seconds_this_run": result.seconds,
+            "stopped_by_time_budget": result.stopped_by_time_budget,
             "final_losses": result.final_losses,
             "data_source": data_source,
             "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -253,11 +318,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--steps-per-epoch", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-minutes", type=float, help="stop (checkpoint, then export) after this much wall time")
+    parser.add_argument("--decay", action="store_true", help="linear decay to 0 over the budget's second half")
+    parser.add_argument("--log-every", type=int, default=100, help="log progress every N steps (0: never)")
     parser.add_argument("--checkpoint-dir", type=Path)
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir's latest checkpoint")
     parser.add_argument("--log", type=Path, help="CSV of per-step losses (appended to)")
     parser.add_argument("--export", action="store_true", help="write both generators to ML_MODELS_DIR/seasons/")
     parser.add_argument("--out-dir", type=Path, help="export folder (default: ML_MODELS_DIR/seasons)")
+    parser.add_argument("--discriminator-dir", type=Path, help="also save both discriminators here (evaluation only)")
     args = parser.parse_args(argv)
     if bool(args.tfds) == bool(args.folder_a or args.folder_b):
         parser.error("give either --tfds NAME or both --folder-a and --folder-b")
@@ -267,6 +336,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--resume needs --checkpoint-dir")
     if args.size % 4:
         parser.error("--size must be a multiple of 4")
+    if args.max_minutes is not None and args.max_minutes <= 0:
+        parser.error("--max-minutes must be positive")
+    if args.decay and args.max_minutes is None:
+        parser.error("--decay needs --max-minutes")
     return args
 
 
@@ -294,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
         resume=args.resume,
         log_path=args.log,
         seed=args.seed,
+        max_seconds=None if args.max_minutes is None else args.max_minutes * 60,
+        decay=args.decay,
+        log_every=args.log_every,
     )
     if args.export:
         export(
@@ -303,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
             data_source=data_source,
             steps_per_epoch=args.steps_per_epoch,
         )
+    if args.discriminator_dir is not None:
+        export_discriminators(result, pair=args.pair, out_dir=args.discriminator_dir)
     return 0
 
 

@@ -178,3 +178,58 @@ def test_the_site_translates_with_the_exported_generators(trained, settings):
         for key in [key for key in registry._REGISTRY if key.startswith(cyclegan.MODEL_PREFIX)]:
             del registry._REGISTRY[key]
         registry._REGISTRY.update(originals)
+
+
+def test_the_decay_holds_then_falls_linearly_to_zero():
+    assert train_cyclegan.decayed_rate(2e-4, 0, 100) == 2e-4
+    assert train_cyclegan.decayed_rate(2e-4, 50, 100) == 2e-4
+    assert train_cyclegan.decayed_rate(2e-4, 75, 100) == pytest.approx(1e-4)
+    assert train_cyclegan.decayed_rate(2e-4, 100, 100) == 0.0
+    assert train_cyclegan.decayed_rate(2e-4, 130, 100) == 0.0
+
+
+def test_the_cli_rejects_a_decay_without_a_budget():
+    with pytest.raises(SystemExit):
+        train_cyclegan.parse_args(["--pair", "day_night", "--folder-a", "a", "--folder-b", "b", "--decay"])
+    with pytest.raises(SystemExit):
+        train_cyclegan.parse_args(["--pair", "day_night", "--folder-a", "a", "--folder-b", "b", "--max-minutes", "0"])
+
+
+def test_a_learning_rate_set_between_steps_reaches_the_compiled_step():
+    model = cyclegan.CycleGAN(size=32, filters=4, residual_blocks=1, disc_filters=4, pool_size=0)
+    batch = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32)
+    model.train_step(batch, batch)  # traced with the initial rate
+    before = [w.copy() for w in model.g_ab.get_weights()]
+    model.g_optimizer.learning_rate = 0.0
+    model.d_optimizer.learning_rate = 0.0
+    model.train_step(batch, batch)
+    for old, new in zip(before, model.g_ab.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+    model.g_optimizer.learning_rate = 1e-3
+    model.train_step(batch, batch)
+    assert any(not np.array_equal(o, n) for o, n in zip(before, model.g_ab.get_weights(), strict=True))
+
+
+def test_a_time_budget_stops_inside_the_epoch_then_checkpoints_and_exports(tmp_path):
+    folder_a = _write_photos(tmp_path / "summer", 2, (40, 160, 40))
+    folder_b = _write_photos(tmp_path / "winter", 2, (230, 230, 240))
+    out_dir, disc_dir = tmp_path / "gen", tmp_path / "disc"
+    argv = ["--pair", "summer_winter", "--folder-a", str(folder_a), "--folder-b", str(folder_b), *TINY[:-1], "50",
+            "--epochs", "3", "--max-minutes", "0.0001", "--decay", "--checkpoint-dir", str(tmp_path / "ckpt"),
+            "--export", "--out-dir", str(out_dir), "--discriminator-dir", str(disc_dir)]  # fmt: skip
+    assert train_cyclegan.main(argv) == 0
+    sidecar = json.loads((out_dir / "winter2summer.json").read_text())
+    assert sidecar["steps_this_run"] == 1 and sidecar["stopped_by_time_budget"] is True
+    assert sidecar["epochs"] == 0 and sidecar["seconds_this_run"] > 0  # the partial epoch is not counted
+    assert sorted(p.name for p in (tmp_path / "ckpt").glob("ckpt-*.index")) == ["ckpt-1.index"]
+    for domain in ("summer", "winter"):
+        critic = registry.load_keras(
+            registry.ModelSpec(
+                name=domain,
+                app="t",
+                description="",
+                loader=registry.load_keras,
+                path=disc_dir / f"discriminator_{domain}.keras",
+            )
+        )
+        assert critic.output_shape[-1] == 1
