@@ -18,21 +18,6 @@ from apps.seasons.pipeline.types import DIRECTIONS
 from tests.images import encode
 
 
-@pytest.fixture
-def models_dir(settings, tmp_path):
-    """ML_MODELS_DIR in tmp with the seasons specs registered against it; the originals restored after."""
-    originals = {key: spec for key, spec in registry._REGISTRY.items() if key.startswith(cyclegan.MODEL_PREFIX)}
-    registry.forget_loaded()
-    settings.ML_MODELS_DIR = tmp_path
-    (tmp_path / "seasons").mkdir()
-    cyclegan.register_models()
-    yield tmp_path / "seasons"
-    registry.forget_loaded()
-    for key in [key for key in registry._REGISTRY if key.startswith(cyclegan.MODEL_PREFIX)]:
-        del registry._REGISTRY[key]
-    registry._REGISTRY.update(originals)
-
-
 def _write_evaluation(folder, **chosen: str | tuple[str, str]) -> None:
     """translation.json with ``direction=engine`` or ``direction=(engine, generator sha256)``."""
     directions = {}
@@ -51,50 +36,50 @@ def _save_generator(folder, direction: str) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_without_an_evaluation_every_generator_may_serve(models_dir):
+def test_without_an_evaluation_every_generator_may_serve(seasons_models):
     assert all(cyclegan.evaluation_allows_generator(d) for d in DIRECTIONS)
 
 
-def test_a_direction_the_evaluation_gave_to_the_photographic_engine_does_not_use_its_generator(models_dir):
-    (models_dir / "summer2winter.keras").write_bytes(b"whatever")
-    _write_evaluation(models_dir, summer2winter="photographic")
+def test_a_direction_the_evaluation_gave_to_the_photographic_engine_does_not_use_its_generator(seasons_models):
+    (seasons_models / "summer2winter.keras").write_bytes(b"whatever")
+    _write_evaluation(seasons_models, summer2winter="photographic")
     assert not cyclegan.evaluation_allows_generator("summer2winter")
     assert cyclegan.evaluation_allows_generator("winter2summer")  # not evaluated: its file would serve
 
 
-def test_the_cyclegan_serves_only_as_the_file_the_evaluation_scored(models_dir):
-    path = models_dir / "winter2summer.keras"
+def test_the_cyclegan_serves_only_as_the_file_the_evaluation_scored(seasons_models):
+    path = seasons_models / "winter2summer.keras"
     path.write_bytes(b"scored weights")
-    _write_evaluation(models_dir, winter2summer=("cyclegan", hashlib.sha256(b"scored weights").hexdigest()))
+    _write_evaluation(seasons_models, winter2summer=("cyclegan", hashlib.sha256(b"scored weights").hexdigest()))
     assert cyclegan.evaluation_allows_generator("winter2summer")
     path.write_bytes(b"retrained weights, never scored")
     assert not cyclegan.evaluation_allows_generator("winter2summer")
 
 
-def test_a_changed_evaluation_file_is_read_again(models_dir):
-    _write_evaluation(models_dir, summer2winter="photographic")
+def test_a_changed_evaluation_file_is_read_again(seasons_models):
+    _write_evaluation(seasons_models, summer2winter="photographic")
     assert not cyclegan.evaluation_allows_generator("summer2winter")
-    _write_evaluation(models_dir, summer2winter=("cyclegan", "0" * 64))
-    evaluation = models_dir / cyclegan.EVALUATION_FILE
+    _write_evaluation(seasons_models, summer2winter=("cyclegan", "0" * 64))
+    evaluation = seasons_models / cyclegan.EVALUATION_FILE
     stat = evaluation.stat()
     os.utime(evaluation, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a coarse clock's same-tick write
-    (models_dir / "summer2winter.keras").write_bytes(b"x")
+    (seasons_models / "summer2winter.keras").write_bytes(b"x")
     assert not cyclegan.evaluation_allows_generator("summer2winter")  # chosen, but the digest differs
-    _write_evaluation(models_dir, summer2winter=("cyclegan", hashlib.sha256(b"x").hexdigest()))
+    _write_evaluation(seasons_models, summer2winter=("cyclegan", hashlib.sha256(b"x").hexdigest()))
     os.utime(evaluation, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000))
     assert cyclegan.evaluation_allows_generator("summer2winter")
 
 
-def test_an_unreadable_evaluation_leaves_the_generators_in_use(models_dir):
-    (models_dir / cyclegan.EVALUATION_FILE).write_text("{not json")
+def test_an_unreadable_evaluation_leaves_the_generators_in_use(seasons_models):
+    (seasons_models / cyclegan.EVALUATION_FILE).write_text("{not json")
     assert cyclegan.evaluation_allows_generator("summer2winter")
 
 
 @pytest.mark.models
-def test_translate_square_follows_the_evaluation_per_direction(models_dir):
-    digest = _save_generator(models_dir, "summer2winter")
-    _save_generator(models_dir, "winter2summer")
-    _write_evaluation(models_dir, summer2winter=("cyclegan", digest), winter2summer="photographic")
+def test_translate_square_follows_the_evaluation_per_direction(seasons_models):
+    digest = _save_generator(seasons_models, "summer2winter")
+    _save_generator(seasons_models, "winter2summer")
+    _write_evaluation(seasons_models, summer2winter=("cyclegan", digest), winter2summer="photographic")
     square = np.random.default_rng(0).integers(0, 256, (96, 96, 3), dtype=np.uint8)
     out, engine = services.translate_square(square, "summer2winter", Timer())
     assert engine == cyclegan.ENGINE_CYCLEGAN and out.shape == (96, 96, 3)
@@ -105,10 +90,10 @@ def test_translate_square_follows_the_evaluation_per_direction(models_dir):
 
 @pytest.mark.models
 @pytest.mark.django_db
-def test_the_api_names_the_engine_the_evaluation_chose(client, models_dir):
-    digest = _save_generator(models_dir, "summer2winter")
-    _save_generator(models_dir, "winter2summer")
-    _write_evaluation(models_dir, summer2winter=("cyclegan", digest), winter2summer="photographic")
+def test_the_api_names_the_engine_the_evaluation_chose(client, seasons_models):
+    digest = _save_generator(seasons_models, "summer2winter")
+    _save_generator(seasons_models, "winter2summer")
+    _write_evaluation(seasons_models, summer2winter=("cyclegan", digest), winter2summer="photographic")
     jpeg = encode(np.random.default_rng(1).integers(0, 256, (120, 160, 3), dtype=np.uint8), "JPEG")
     engines = {}
     for direction in ("summer2winter", "winter2summer"):
