@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.intake.ImageIntakeMiddleware",
+    "apps.core.faults.StorageFaultMiddleware",
 ]
 
 ROOT_URLCONF = "emopic.urls"

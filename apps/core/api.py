@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,8 @@ def _as_json_405(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         json_response["Allow"] = allowed
     return json_response
 
+
+logger = logging.getLogger(__name__)
 
 api = EmopicAPI(
     title="emopic API",
@@ -169,3 +172,22 @@ def _register_routers() -> None:
 
 
 _register_routers()
+
+
+def _storage_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    from .faults import MESSAGE
+
+    logger.exception("Storage could not be read for %s", request.path)
+    return error_json(request, "storage_unavailable", MESSAGE, 503)
+
+
+def _register_storage_faults() -> None:
+    # ninja answers an exception it has no handler for itself (a traceback while DEBUG), so the storage
+    # middleware (apps.core.faults) would never see the API's; the same answer is given here.
+    from .faults import storage_errors
+
+    for error in storage_errors():
+        api.add_exception_handler(error, _storage_unavailable)
+
+
+_register_storage_faults()
