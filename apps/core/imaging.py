@@ -14,6 +14,8 @@ def working_size(height: int, width: int, side: int = 512) -> tuple[int, int]:
 
 
 def resize_rgb(rgb: RGBImage, height: int, width: int) -> RGBImage:
+    """Area averaging to shrink; bicubic to enlarge (area "enlarges" by repeating pixels: blocks)."""
     if rgb.shape[:2] == (height, width):
         return rgb
-    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+    enlarging = height * width > rgb.shape[0] * rgb.shape[1]
+    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_CUBIC if enlarging else cv2.INTER_AREA)
