@@ -262,6 +262,13 @@ def job_creation(job: Job) -> Creation | None:
 # --- Recovery ------------------------------------------------------------------------------------------
 
 
+def followed(job: Job) -> Job:
+    """``job`` as someone following it should see it: sent again first if it has stalled."""
+    if not job.finished and recover_stalled_jobs(Job.objects.filter(pk=job.pk)):
+        job.refresh_from_db()
+    return job
+
+
 def recover_stalled_jobs(jobs: Any = None) -> int:
     """Queue again every job whose worker died mid-attempt or whose message was lost; the number queued.
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from .api import ErrorDetail, ErrorOut, api, error_json
-from .jobs import GenerationBusy, JobQueueUnavailable, job_error, recover_stalled_jobs
+from .jobs import GenerationBusy, JobQueueUnavailable, followed, job_error
 from .models import Creation, Job
 
 router = Router(tags=["jobs"])
@@ -60,10 +60,7 @@ def created(request: HttpRequest, made: Creation | Job, out: Callable[[HttpReque
 def get_job(request: HttpRequest, token: str):
     """`status` goes queued → running → done (with `creation_url`) or failed (with `error`). A job whose worker
     died is run again, up to a few attempts, then failed: it never stays queued or running for ever."""
-    job = get_object_or_404(Job, token=token)
-    if not job.finished and recover_stalled_jobs(Job.objects.filter(pk=job.pk)):
-        job.refresh_from_db()
-    return 200, job_out(request, job)
+    return 200, job_out(request, followed(get_object_or_404(Job, token=token)))
 
 
 @api.exception_handler(JobQueueUnavailable)

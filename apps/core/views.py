@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from .creations import creations_of
 from .imageio import ImageInputError
 from .intake import error_response, wants_json
-from .jobs import job_error, recover_stalled_jobs
+from .jobs import followed, job_error
 from .models import Job, JobStatus
 from .tools import TOOLS
 
@@ -31,9 +31,7 @@ def my_creations(request: HttpRequest) -> HttpResponse:
 @never_cache
 def job(request: HttpRequest, token: str) -> HttpResponse:
     """The page a visitor waits on while a worker makes their creation; it moves on to the result by itself."""
-    waiting = get_object_or_404(Job, token=token, owner_session=request.session.session_key or "-")
-    if not waiting.finished and recover_stalled_jobs(Job.objects.filter(pk=waiting.pk)):
-        waiting.refresh_from_db()
+    waiting = followed(get_object_or_404(Job, token=token, owner_session=request.session.session_key or "-"))
     if waiting.status == JobStatus.DONE:
         return redirect(waiting.creation_page_url())
     tool = next(tool for tool in TOOLS if tool.key == waiting.tool)
