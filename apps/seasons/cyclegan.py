@@ -15,7 +15,11 @@ float32; a "slim" one (filters 32, 6 blocks) is 2.0 M, an 8 MB file, under the r
 ``training/seasons/evaluate_translation.py`` scores them against the photographic engine: a
 generator serves only where that evaluation found it better (``evaluation_allows_generator``).
 
-Keras and TensorFlow are imported inside functions only: importing them costs seconds.
+Keras and TensorFlow are imported inside functions only: importing them costs seconds. So is
+Django's settings, so the networks and their training also run where Django is not installed:
+``CycleGAN`` trains under Keras's TensorFlow backend (CPU, the suite) and under its PyTorch
+backend (a CUDA GPU machine, ``train_cyclegan.py --backend torch``), and both save the same
+backend-neutral ``.keras`` files.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
-from django.conf import settings
 
 from apps.core import ml as registry
 from apps.core.imageio import RGBImage
@@ -46,6 +49,7 @@ LEARNING_RATE = 2e-4
 BETA_1 = 0.5
 _INIT_STDDEV = 0.02  # the paper's N(0, 0.02) weight initialisation
 _KERAS_PACKAGE = "emopic_seasons"
+UPSAMPLINGS = ("transposed", "resize")
 # The TFDS config for each pair, when TFDS has one; the other pairs train from two folders.
 TFDS_DATASETS = {"summer_winter": "cycle_gan/summer2winter_yosemite"}
 
@@ -113,18 +117,27 @@ def custom_layers() -> dict[str, type]:
 
 
 def build_generator(
-    size: int = MODEL_SIZE, filters: int = 64, residual_blocks: int = 9, name: str = "generator"
+    size: int = MODEL_SIZE,
+    filters: int = 64,
+    residual_blocks: int = 9,
+    name: str = "generator",
+    upsampling: str = "transposed",
 ) -> Any:
     """The ResNet generator: (N, size, size, 3) in -1..1 -> the same shape out (tanh).
 
     ``size`` must be a multiple of 4 (two stride-2 downsamplings). ``filters=32,
-    residual_blocks=6`` is the slim variant the site ships.
+    residual_blocks=6`` is the slim variant. ``upsampling`` is the paper's "transposed"
+    (fractionally strided) convolutions or "resize": nearest-neighbour doubling then a 3x3
+    convolution, which cannot make the checkerboard pattern a transposed convolution makes
+    while it is still learning (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").
     """
     import keras
     from keras import layers
 
     if size % 4:
         raise ValueError(f"size must be a multiple of 4, got {size}")
+    if upsampling not in UPSAMPLINGS:
+        raise ValueError(f"upsampling is one of {UPSAMPLINGS}, got {upsampling!r}")
     custom = custom_layers()
     reflect, norm = custom["ReflectionPadding2D"], custom["InstanceNormalization"]
     init = keras.initializers.RandomNormal(0.0, _INIT_STDDEV)
@@ -148,9 +161,24 @@ def build_generator(
         y = norm(name=f"r{r}_norm2")(conv(y, filters * 4, 3, f"r{r}_conv2"))
         x = layers.Add(name=f"r{r}_add")([x, y])
     for i, mult in enumerate((2, 1)):
-        x = layers.Conv2DTranspose(
-            filters * mult, 3, strides=2, padding="same", use_bias=False, kernel_initializer=init, name=f"u{i}_conv"
-        )(x)
+        if upsampling == "resize":
+            x = layers.UpSampling2D(2, interpolation="nearest", name=f"u{i}_resize")(x)
+            x = conv(reflect(1, name=f"u{i}_pad")(x), filters * mult, 3, f"u{i}_conv")
+        else:
+            # TensorFlow's "same" for this kernel and stride is "valid" less the last row and column.
+            # Spelled out, because Keras's torch backend (3.10) pads a "same" transposed convolution
+            # one pixel off: a generator trained on a GPU under torch must compute what the site's
+            # TensorFlow computes.
+            x = layers.Conv2DTranspose(
+                filters * mult,
+                3,
+                strides=2,
+                padding="valid",
+                use_bias=False,
+                kernel_initializer=init,
+                name=f"u{i}_conv",
+            )(x)
+            x = layers.Cropping2D(((0, 1), (0, 1)), name=f"u{i}_crop")(x)
         x = layers.ReLU(name=f"u{i}_relu")(norm(name=f"u{i}_norm")(x))
     x = reflect(3, name="out_pad")(x)
     x = layers.Conv2D(3, 7, kernel_initializer=init, name="out_conv")(x)
@@ -225,10 +253,9 @@ class ImagePool:
 
 def adversarial_loss(predictions: Any, real: bool) -> Any:
     """LSGAN: the mean squared distance of the patch scores from 1 (real) or 0 (fake)."""
-    import tensorflow as tf
+    from keras import ops
 
-    target = tf.ones_like(predictions) if real else tf.zeros_like(predictions)
-    return tf.reduce_mean(tf.square(predictions - target))
+    return ops.mean(ops.square(predictions - (1.0 if real else 0.0)))
 
 
 def discriminator_loss(real_predictions: Any, fake_predictions: Any) -> Any:
@@ -237,23 +264,25 @@ def discriminator_loss(real_predictions: Any, fake_predictions: Any) -> Any:
 
 
 def cycle_loss(real: Any, cycled: Any, weight: float = LAMBDA_CYCLE) -> Any:
-    import tensorflow as tf
+    from keras import ops
 
-    return weight * tf.reduce_mean(tf.abs(real - cycled))
+    return weight * ops.mean(ops.abs(real - cycled))
 
 
 def identity_loss(real: Any, same: Any, weight: float = LAMBDA_IDENTITY) -> Any:
-    import tensorflow as tf
+    from keras import ops
 
-    return weight * tf.reduce_mean(tf.abs(real - same))
+    return weight * ops.mean(ops.abs(real - same))
 
 
 class CycleGAN:
     """Two generators (A->B, B->A), two discriminators, one Adam(2e-4, beta1 0.5) per side.
 
     ``train_step`` updates both generators, then both discriminators on pooled fakes, and
-    returns the losses as floats. The pools work in numpy, so each half is a tf.function
-    and the pooling sits between them.
+    returns the losses as floats. The forward passes and losses are Keras ops, shared by both
+    backends; only taking the gradients differs: a ``tf.GradientTape`` in a ``tf.function``
+    under TensorFlow, autograd under PyTorch. The pools work in numpy, so each half is its
+    own step and the pooling sits between them.
     """
 
     def __init__(
@@ -265,13 +294,17 @@ class CycleGAN:
         pool_size: int = 50,
         learning_rate: float = LEARNING_RATE,
         seed: int = 0,
+        upsampling: str = "transposed",
     ) -> None:
         import keras
-        import tensorflow as tf
 
+        self.backend = keras.backend.backend()
+        if self.backend not in ("tensorflow", "torch"):
+            raise ValueError(f"CycleGAN trains under Keras's tensorflow or torch backend, not {self.backend}")
         self.size, self.filters, self.residual_blocks = size, filters, residual_blocks
-        self.g_ab = build_generator(size, filters, residual_blocks, name="generator_a2b")
-        self.g_ba = build_generator(size, filters, residual_blocks, name="generator_b2a")
+        self.upsampling = upsampling
+        self.g_ab = build_generator(size, filters, residual_blocks, name="generator_a2b", upsampling=upsampling)
+        self.g_ba = build_generator(size, filters, residual_blocks, name="generator_b2a", upsampling=upsampling)
         self.d_a = build_discriminator(size, disc_filters, name="discriminator_a")
         self.d_b = build_discriminator(size, disc_filters, name="discriminator_b")
         self.g_optimizer = keras.optimizers.Adam(learning_rate, beta_1=BETA_1)
@@ -281,8 +314,14 @@ class CycleGAN:
         self.d_optimizer.build(self._d_vars)
         self.pool_a = ImagePool(pool_size, seed)
         self.pool_b = ImagePool(pool_size, seed + 1)
-        self._generator_step = tf.function(self._generator_step_eager, reduce_retracing=True)
-        self._discriminator_step = tf.function(self._discriminator_step_eager, reduce_retracing=True)
+        if self.backend == "tensorflow":
+            import tensorflow as tf
+
+            self._generator_step = tf.function(self._tf_generator_step, reduce_retracing=True)
+            self._discriminator_step = tf.function(self._tf_discriminator_step, reduce_retracing=True)
+        else:
+            self._generator_step = self._torch_generator_step
+            self._discriminator_step = self._torch_discriminator_step
 
     @property
     def _g_vars(self) -> list:
@@ -292,48 +331,76 @@ class CycleGAN:
     def _d_vars(self) -> list:
         return self.d_a.trainable_variables + self.d_b.trainable_variables
 
-    def _generator_step_eager(self, real_a: Any, real_b: Any) -> tuple:
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            fake_b = self.g_ab(real_a, training=True)
-            fake_a = self.g_ba(real_b, training=True)
-            cycled_a = self.g_ba(fake_b, training=True)
-            cycled_b = self.g_ab(fake_a, training=True)
-            same_a = self.g_ba(real_a, training=True)
-            same_b = self.g_ab(real_b, training=True)
-            adv_ab = adversarial_loss(self.d_b(fake_b, training=True), True)
-            adv_ba = adversarial_loss(self.d_a(fake_a, training=True), True)
-            cyc = cycle_loss(real_a, cycled_a) + cycle_loss(real_b, cycled_b)
-            idt = identity_loss(real_a, same_a) + identity_loss(real_b, same_b)
-            total = adv_ab + adv_ba + cyc + idt
-        grads = tape.gradient(total, self._g_vars)
-        self.g_optimizer.apply_gradients(zip(grads, self._g_vars, strict=True))
+    def _generator_losses(self, real_a: Any, real_b: Any) -> tuple:
+        fake_b = self.g_ab(real_a, training=True)
+        fake_a = self.g_ba(real_b, training=True)
+        cycled_a = self.g_ba(fake_b, training=True)
+        cycled_b = self.g_ab(fake_a, training=True)
+        same_a = self.g_ba(real_a, training=True)
+        same_b = self.g_ab(real_b, training=True)
+        adv_ab = adversarial_loss(self.d_b(fake_b, training=True), True)
+        adv_ba = adversarial_loss(self.d_a(fake_a, training=True), True)
+        cyc = cycle_loss(real_a, cycled_a) + cycle_loss(real_b, cycled_b)
+        idt = identity_loss(real_a, same_a) + identity_loss(real_b, same_b)
+        total = adv_ab + adv_ba + cyc + idt
         losses = {"g_total": total, "g_adv_a2b": adv_ab, "g_adv_b2a": adv_ba, "cycle": cyc, "identity": idt}
         return fake_a, fake_b, losses
 
-    def _discriminator_step_eager(self, real_a: Any, real_b: Any, fake_a: Any, fake_b: Any) -> dict:
+    def _discriminator_losses(self, real_a: Any, real_b: Any, fake_a: Any, fake_b: Any) -> dict:
+        loss_a = discriminator_loss(self.d_a(real_a, training=True), self.d_a(fake_a, training=True))
+        loss_b = discriminator_loss(self.d_b(real_b, training=True), self.d_b(fake_b, training=True))
+        return {"d_a": loss_a, "d_b": loss_b}
+
+    def _tf_generator_step(self, real_a: Any, real_b: Any) -> tuple:
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            loss_a = discriminator_loss(self.d_a(real_a, training=True), self.d_a(fake_a, training=True))
-            loss_b = discriminator_loss(self.d_b(real_b, training=True), self.d_b(fake_b, training=True))
-            total = loss_a + loss_b
+            fake_a, fake_b, losses = self._generator_losses(real_a, real_b)
+        grads = tape.gradient(losses["g_total"], self._g_vars)
+        self.g_optimizer.apply_gradients(zip(grads, self._g_vars, strict=True))
+        return fake_a, fake_b, losses
+
+    def _tf_discriminator_step(self, real_a: Any, real_b: Any, fake_a: Any, fake_b: Any) -> dict:
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            losses = self._discriminator_losses(real_a, real_b, fake_a, fake_b)
+            total = losses["d_a"] + losses["d_b"]
         grads = tape.gradient(total, self._d_vars)
         self.d_optimizer.apply_gradients(zip(grads, self._d_vars, strict=True))
-        return {"d_a": loss_a, "d_b": loss_b}
+        return losses
+
+    @staticmethod
+    def _torch_apply(total: Any, optimizer: Any, variables: list, models: tuple) -> None:
+        import torch
+
+        for model in models:  # the generators' loss also leaves gradients on the discriminators
+            model.zero_grad(set_to_none=True)
+        total.backward()
+        with torch.no_grad():
+            optimizer.apply([v.value.grad for v in variables], variables)
+
+    def _torch_generator_step(self, real_a: Any, real_b: Any) -> tuple:
+        fake_a, fake_b, losses = self._generator_losses(real_a, real_b)
+        self._torch_apply(losses["g_total"], self.g_optimizer, self._g_vars, (self.g_ab, self.g_ba, self.d_a, self.d_b))
+        return fake_a.detach(), fake_b.detach(), {k: v.detach() for k, v in losses.items()}
+
+    def _torch_discriminator_step(self, real_a: Any, real_b: Any, fake_a: Any, fake_b: Any) -> dict:
+        losses = self._discriminator_losses(real_a, real_b, fake_a, fake_b)
+        self._torch_apply(losses["d_a"] + losses["d_b"], self.d_optimizer, self._d_vars, (self.d_a, self.d_b))
+        return {k: v.detach() for k, v in losses.items()}
 
     def train_step(self, real_a: Any, real_b: Any) -> dict[str, float]:
         """One update of all four networks on a batch from each domain (float32, -1..1)."""
-        import tensorflow as tf
+        from keras import ops
 
-        real_a = tf.convert_to_tensor(real_a, tf.float32)
-        real_b = tf.convert_to_tensor(real_b, tf.float32)
+        real_a = ops.convert_to_tensor(real_a, "float32")
+        real_b = ops.convert_to_tensor(real_b, "float32")
         fake_a, fake_b, g_losses = self._generator_step(real_a, real_b)
-        pooled_a = tf.convert_to_tensor(self.pool_a.query(fake_a.numpy()))
-        pooled_b = tf.convert_to_tensor(self.pool_b.query(fake_b.numpy()))
+        pooled_a = ops.convert_to_tensor(self.pool_a.query(ops.convert_to_numpy(fake_a)))
+        pooled_b = ops.convert_to_tensor(self.pool_b.query(ops.convert_to_numpy(fake_b)))
         d_losses = self._discriminator_step(real_a, real_b, pooled_a, pooled_b)
-        return {key: float(value) for key, value in {**g_losses, **d_losses}.items()}
+        return {key: float(ops.convert_to_numpy(value)) for key, value in {**g_losses, **d_losses}.items()}
 
 
 def preprocess(rgb: RGBImage) -> npt.NDArray[np.float32]:
@@ -353,8 +420,14 @@ def model_name(direction: str) -> str:
     return f"{MODEL_PREFIX}{direction}"
 
 
+def _models_dir() -> Path:
+    from django.conf import settings
+
+    return settings.ML_MODELS_DIR / "seasons"
+
+
 def generator_path(direction_key: str) -> Path:
-    return settings.ML_MODELS_DIR / "seasons" / f"{direction_key}.keras"
+    return _models_dir() / f"{direction_key}.keras"
 
 
 def training_command(pair: str) -> str:
@@ -425,7 +498,7 @@ def fit_to(rgb: RGBImage, size: int) -> RGBImage:
 
 
 def evaluation_path() -> Path:
-    return settings.ML_MODELS_DIR / "seasons" / EVALUATION_FILE
+    return _models_dir() / EVALUATION_FILE
 
 
 def _evaluation() -> dict:

@@ -28,6 +28,28 @@ def test_the_slim_generator_keeps_the_shape_and_range():
     assert generator.count_params() < 2_000_000
 
 
+def test_the_upsampling_is_tensorflows_same_padding_spelled_the_same_way_for_every_backend():
+    """Keras 3.10's torch backend computes a "same" stride-2 transposed convolution one pixel off.
+
+    The generator spells TensorFlow's "same" as "valid" less the last row and column, which every
+    backend computes alike, so a generator trained on a GPU under torch serves unchanged here.
+    """
+    import keras
+
+    x = _images(9, 2)
+    kernel = np.random.default_rng(1).normal(0, 0.1, (3, 3, 5, 3)).astype(np.float32)
+    same = keras.layers.Conv2DTranspose(5, 3, strides=2, padding="same", use_bias=False)
+    valid = keras.layers.Conv2DTranspose(5, 3, strides=2, padding="valid", use_bias=False)
+    for layer in (same, valid):
+        layer.build(x.shape)
+        layer.set_weights([kernel])
+    cropped = keras.layers.Cropping2D(((0, 1), (0, 1)))(valid(x))
+    np.testing.assert_allclose(np.asarray(cropped), np.asarray(same(x)), atol=1e-6)
+    generator = cyclegan.build_generator(32, filters=4, residual_blocks=1)
+    transposed = [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2DTranspose)]
+    assert len(transposed) == 2 and all(layer.padding == "valid" for layer in transposed)
+
+
 def test_it_rejects_a_size_not_divisible_by_four():
     with pytest.raises(ValueError):
         cyclegan.build_generator(30, filters=4, residual_blocks=1)
@@ -146,3 +168,4 @@ def _repo_root() -> str:
     from pathlib import Path
 
     return str(Path(__file__).resolve().parents[3])
+

@@ -116,10 +116,21 @@ def test_make_dataset_jitters_and_preprocesses(tmp_path):
     images_a, images_b = train_cyclegan.load_folders(
         _write_photos(tmp_path / "a", 2, (0, 0, 0)), _write_photos(tmp_path / "b", 2, (255, 255, 255))
     )
-    a, b = next(iter(train_cyclegan.make_dataset(images_a, images_b, size=32, batch_size=2)))
+    a, b = next(train_cyclegan.make_dataset(images_a, images_b, size=32, batch_size=2))
     assert a.shape == (2, 32, 32, 3) and a.dtype.name == "float32"
-    assert float(a.numpy().min()) >= -1.0 and float(b.numpy().max()) <= 1.0
-    assert float(a.numpy().mean()) < -0.5 < 0.5 < float(b.numpy().mean())
+    assert float(a.min()) >= -1.0 and float(b.max()) <= 1.0
+    assert float(a.mean()) < -0.5 < 0.5 < float(b.mean())
+
+
+def test_the_jitter_crops_a_random_window_and_sometimes_mirrors_it():
+    columns = np.broadcast_to(np.arange(36, dtype=np.uint8)[None, :, None], (36, 36, 3))  # pixel value = x
+    rng = np.random.default_rng(0)
+    crops = [train_cyclegan.jitter(columns, 32, rng) for _ in range(40)]
+    assert all(c.shape == (32, 32, 3) for c in crops)
+    assert len({int(c[0].min()) for c in crops}) > 2  # the window moves
+    mirrored = [c for c in crops if c[0, 0, 0] > c[0, -1, 0]]
+    assert 0 < len(mirrored) < 40  # some mirrored, not all
+    assert train_cyclegan.load_size(256) == 286 and train_cyclegan.load_size(128) == 143
 
 
 def test_the_cli_rejects_two_data_sources():
@@ -127,6 +138,23 @@ def test_the_cli_rejects_two_data_sources():
         train_cyclegan.parse_args(["--pair", "day_night", "--tfds", "x", "--folder-a", "a", "--folder-b", "b"])
     with pytest.raises(SystemExit):
         train_cyclegan.parse_args(["--pair", "day_night", "--folder-a", "a"])
+
+
+def test_checkpoints_are_for_the_tensorflow_backend_only():
+    folders = ["--pair", "summer_winter", "--folder-a", "a", "--folder-b", "b"]
+    with pytest.raises(SystemExit):
+        train_cyclegan.parse_args([*folders, "--backend", "torch", "--checkpoint-dir", "ckpt"])
+    assert train_cyclegan.parse_args([*folders, "--backend", "torch"]).backend == "torch"
+    assert train_cyclegan.parse_args(folders).backend == "tensorflow"
+
+
+def test_a_running_keras_is_not_switched_to_another_backend(monkeypatch):
+    import keras
+
+    monkeypatch.setenv("KERAS_BACKEND", keras.backend.backend())
+    train_cyclegan.use_backend(keras.backend.backend())  # the same one: nothing to do
+    with pytest.raises(RuntimeError, match="new process"):
+        train_cyclegan.use_backend("torch")
 
 
 def test_the_pairs_directions():
