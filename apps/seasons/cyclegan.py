@@ -41,7 +41,6 @@ from .pipeline.types import DIRECTIONS, MODEL_SIZE
 
 logger = logging.getLogger(__name__)
 
-ENGINE_CYCLEGAN = "CycleGAN ResNet generator (ml_models/seasons/<direction>.keras)"
 MODEL_PREFIX = "seasons.cyclegan."
 LAMBDA_CYCLE = 10.0
 LAMBDA_IDENTITY = 0.5 * LAMBDA_CYCLE  # the paper's identity weight: half the cycle weight
@@ -414,6 +413,11 @@ def postprocess(output: Any) -> RGBImage:
     if out.ndim == 4:
         out = out[0]
     return np.ascontiguousarray(np.clip(np.rint((out + 1.0) * 127.5), 0, 255).astype(np.uint8))
+
+
+def engine_name(direction: str) -> str:
+    """What a result made by ``direction``'s generator says made it."""
+    return f"CycleGAN generator trained here (ml_models/seasons/{direction}.keras)"
 
 
 def model_name(direction: str) -> str:

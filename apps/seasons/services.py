@@ -82,7 +82,7 @@ def translate_square(square: RGBImage, direction: str, timer: Timer) -> tuple[RG
             return photographic.translate(square, direction), photographic.ENGINE_PHOTOGRAPHIC
     with timer.stage("upsample"):
         translated = resize_rgb(translated, MODEL_SIZE, MODEL_SIZE)
-        return apply_change(square, small, translated), cyclegan.ENGINE_CYCLEGAN
+        return apply_change(square, small, translated), cyclegan.engine_name(direction)
 
 
 def restore_quality(rgb: RGBImage, timer: Timer) -> tuple[RGBImage, bool]:

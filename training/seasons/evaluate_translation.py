@@ -262,7 +262,7 @@ def evaluate_direction(
         cycled = _batched(backward, fake)
         outputs = served_cyclegan(generators[direction], sources)
         engines[CYCLEGAN] = {
-            "engine": cyclegan.ENGINE_CYCLEGAN,
+            "engine": cyclegan.engine_name(direction),
             **colour_metrics(outputs, targets),
             "structure_ssim": round(structure_ssim(sources, outputs), 4),
             "losses": {

@@ -169,3 +169,57 @@ def _repo_root() -> str:
 
     return str(Path(__file__).resolve().parents[3])
 
+
+# The generators ml_models/seasons ships, on real held-out Yosemite photos, as the site runs them.
+
+
+def _yosemite(folder: str, count: int) -> list[np.ndarray]:
+    from tests.images import SHARED_DATA, shared_photo
+
+    paths = sorted((SHARED_DATA / "summer2winter_yosemite" / folder).glob("*.jpg"))[::25][:count]
+    if len(paths) < count:
+        pytest.skip(f"summer2winter_yosemite/{folder} is absent from {SHARED_DATA}")
+    return [shared_photo(str(p.relative_to(SHARED_DATA))) for p in paths]
+
+
+def _shipped_translation(direction: str, photos: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    from apps.core.timing import Timer
+    from apps.seasons.services import translate_square
+
+    pairs = []
+    for rgb in photos:
+        out, engine = translate_square(rgb, direction, Timer())
+        assert engine == cyclegan.engine_name(direction), f"{direction} did not run the shipped generator"
+        pairs.append((rgb, out))
+    return pairs
+
+
+def _lab_change(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    """Mean change of a*, b* and chroma spread, and the mean SSIM of L*, over (input, output) pairs."""
+    import cv2
+    from skimage.metrics import structural_similarity
+
+    rows = []
+    for before, after in pairs:
+        lab_in, lab_out = (cv2.cvtColor(x.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab) for x in (before, after))
+        rows.append((
+            lab_out[..., 1].mean() - lab_in[..., 1].mean(),
+            lab_out[..., 2].mean() - lab_in[..., 2].mean(),
+            lab_out[..., 1:].std() - lab_in[..., 1:].std(),
+            structural_similarity(lab_in[..., 0], lab_out[..., 0], data_range=100.0),
+        ))  # fmt: skip
+    da, db, dspread, ssim = np.mean(rows, axis=0)
+    return {"a": float(da), "b": float(db), "spread": float(dspread), "ssim": float(ssim)}
+
+
+def test_the_shipped_summer2winter_generator_cools_real_summer_photos_and_keeps_them():
+    change = _lab_change(_shipped_translation("summer2winter", _yosemite("testA", 12)))
+    assert change["b"] < -1.0  # bluer: b* falls (measured -2.6)
+    assert change["ssim"] > 0.55  # still the same photo (measured 0.65)
+
+
+def test_the_shipped_winter2summer_generator_makes_real_winter_photos_greener_and_more_colourful():
+    change = _lab_change(_shipped_translation("winter2summer", _yosemite("testB", 10)))
+    assert change["a"] < -0.3  # greener: a* falls (measured -0.9)
+    assert change["spread"] > 1.0  # more colourful (measured +3.2)
+    assert change["ssim"] > 0.55  # still the same photo (measured 0.61)

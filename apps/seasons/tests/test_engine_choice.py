@@ -82,7 +82,7 @@ def test_translate_square_follows_the_evaluation_per_direction(seasons_models):
     _write_evaluation(seasons_models, summer2winter=("cyclegan", digest), winter2summer="photographic")
     square = np.random.default_rng(0).integers(0, 256, (96, 96, 3), dtype=np.uint8)
     out, engine = services.translate_square(square, "summer2winter", Timer())
-    assert engine == cyclegan.ENGINE_CYCLEGAN and out.shape == (96, 96, 3)
+    assert engine == cyclegan.engine_name("summer2winter") and out.shape == (96, 96, 3)
     out, engine = services.translate_square(square, "winter2summer", Timer())
     assert engine == ENGINE_PHOTOGRAPHIC and out.shape == (96, 96, 3)
     assert not registry.is_loaded(cyclegan.model_name("winter2summer"))  # never even loaded
@@ -101,4 +101,4 @@ def test_the_api_names_the_engine_the_evaluation_chose(client, seasons_models):
         response = client.post("/api/seasons/", {"image": upload, "direction": direction})
         assert response.status_code == 201, response.content
         engines[direction] = response.json()["engine"]
-    assert engines == {"summer2winter": cyclegan.ENGINE_CYCLEGAN, "winter2summer": ENGINE_PHOTOGRAPHIC}
+    assert engines == {"summer2winter": cyclegan.engine_name("summer2winter"), "winter2summer": ENGINE_PHOTOGRAPHIC}
