@@ -44,6 +44,10 @@ INFERENCE_POOL = ThreadPoolExecutor(max_workers=settings.EMOPIC_INFERENCE_THREAD
 
 
 class CoachConsumer(AsyncWebsocketConsumer):
+    # Nothing is ever sent to a coach socket from elsewhere: it answers its own frames. So it listens on no
+    # channel layer; on Redis it would hold a blocking pop per socket, and a Redis outage would end it.
+    channel_layer_alias = None
+
     async def connect(self) -> None:
         self.owner = self._session_key()
         query = parse_qs(self.scope.get("query_string", b"").decode())
