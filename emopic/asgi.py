@@ -12,6 +12,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from apps.core.hangups import HangUpWatcher  # noqa: E402
 from emopic.routing import websocket_urlpatterns  # noqa: E402
 
 if settings.EMOPIC_WARMUP_MODELS:
@@ -23,7 +24,7 @@ if settings.EMOPIC_WARMUP_MODELS:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": HangUpWatcher(django_asgi_app),  # so a view can tell that its client has hung up
         # Origin checked against ALLOWED_HOSTS (no cross-site sockets); the session finds the visitor's profiles.
         "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }

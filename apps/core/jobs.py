@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .creations import creation_key
+from .hangups import client_gone
 from .imageio import DecodedImage, ImageInputError, encode_png
 from .ml import ModelUnavailable
 from .models import Creation, Job, JobStatus
@@ -40,6 +42,7 @@ logger = logging.getLogger(__name__)
 Generator = Callable[[DecodedImage, str, dict[str, Any]], Creation]
 # A queued job that no worker has started in this long had its message lost (say, Redis restarted empty).
 QUEUED_TOO_LONG = timedelta(minutes=5)
+HANG_UP_POLL_SECONDS = 0.5  # how often a request waiting for a generation slot checks that its client is there
 
 
 def stalled_before(now: datetime) -> datetime:
@@ -49,6 +52,10 @@ def stalled_before(now: datetime) -> datetime:
 
 class GenerationBusy(CreationNotSaved):
     """Every generation slot of this process stayed taken for the whole wait; nothing was kept."""
+
+
+class ClientGone(CreationNotSaved):
+    """The client hung up while its photo waited for a generation slot; the photo was never generated."""
 
 
 class JobQueueUnavailable(CreationNotSaved):
@@ -94,15 +101,31 @@ def generate(tool: str, *, image: DecodedImage, owner: str, params: dict[str, An
     params = params or {}
     generator = _generators[tool]
     if settings.EMOPIC_JOBS == "inline":
-        slots = generation_slots()
-        if not slots.acquire(timeout=settings.EMOPIC_GENERATION_WAIT_SECONDS):
-            raise GenerationBusy("We are very busy right now and could not start on your photo; nothing was kept. "
-                                 "Please try again in a minute.")  # fmt: skip
+        slots = _wait_for_slot()
         try:
             return generator(image, owner, params)
         finally:
             slots.release()
     return _enqueue(tool, image, owner, params)
+
+
+def _wait_for_slot() -> threading.BoundedSemaphore:
+    """A generation slot, taken: waited for up to EMOPIC_GENERATION_WAIT_SECONDS, given up as soon as the
+    client hangs up (under load, abandoned requests would otherwise take slots from the living)."""
+    slots = generation_slots()
+    deadline = time.monotonic() + settings.EMOPIC_GENERATION_WAIT_SECONDS
+    while True:
+        if client_gone():
+            logger.info("The client hung up while waiting for a generation slot; not generating")
+            raise ClientGone("The connection was closed before your photo could be started; nothing was kept.")
+        remaining = deadline - time.monotonic()
+        if slots.acquire(timeout=max(0.0, min(HANG_UP_POLL_SECONDS, remaining))):
+            if not client_gone():
+                return slots
+            slots.release()
+        elif remaining <= HANG_UP_POLL_SECONDS:
+            raise GenerationBusy("We are very busy right now and could not start on your photo; nothing was kept. "
+                                 "Please try again in a minute.")  # fmt: skip
 
 
 def _enqueue(tool: str, image: DecodedImage, owner: str, params: dict[str, Any]) -> Job:
