@@ -73,6 +73,7 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 LOG_FIELDS = ("epoch", "step", "g_total", "g_adv_a2b", "g_adv_b2a", "cycle", "identity", "d_a", "d_b")
 MAX_EXPORT_BYTES = 16 * 1024 * 1024
 BACKENDS = ("tensorflow", "torch")
+MAX_DECODED_SIDE = 1024  # training photos are kept in memory at most this big (4 x the 256 px crop)
 
 
 @dataclass
@@ -113,8 +114,14 @@ def _image_files(folder: Path) -> list[Path]:
 
 
 def _decode(path: Path) -> np.ndarray:
+    """The photo in RGB, at most ``MAX_DECODED_SIDE`` a side: every image is held in memory, and the
+    jitter shrinks it to a few hundred pixels anyway, so a folder of 12 MP phone photos must not be
+    held at full size."""
     with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"))
+        image.draft("RGB", (MAX_DECODED_SIDE, MAX_DECODED_SIDE))  # JPEG: decode at a reduced scale, faster
+        image = image.convert("RGB")
+        image.thumbnail((MAX_DECODED_SIDE, MAX_DECODED_SIDE), Image.Resampling.LANCZOS)
+        return np.asarray(image)
 
 
 def load_folders(folder_a: Path, folder_b: Path) -> tuple:

@@ -106,6 +106,14 @@ def test_load_folders_decodes_jpeg_and_png(tmp_path):
     assert decoded[0][..., 0].mean() > 150  # RGB order: the red photo is red
 
 
+def test_load_folders_keeps_big_photos_in_memory_at_most_1024_px_a_side(tmp_path):
+    folder = tmp_path / "big"
+    folder.mkdir()
+    Image.fromarray(np.full((3000, 2000, 3), 90, np.uint8)).save(folder / "phone.jpg", quality=90)
+    images_a, _ = train_cyclegan.load_folders(folder, folder)
+    assert images_a[0].shape == (1024, 683, 3) and int(images_a[0].mean()) in range(88, 93)
+
+
 def test_load_folders_rejects_an_empty_folder(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError):
